@@ -1,0 +1,74 @@
+# citytwin: the one entry point.  make run | make test | make bench | make deps
+# Release objects go to build/rel, sanitizer (ASan+UBSan) objects to build/asan;
+# generated data (store, tiles, logs) to var/. Both are git-ignored.
+
+BUILD   ?= build
+VAR     ?= var
+CC      ?= gcc
+PKGS    := gdal sqlite3 proj geos jansson libwebsockets cglm
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# civetweb and meshoptimizer ship no pkg-config file in Debian 12.
+LIBS     = $(PKG_LIBS) -lcivetweb -lmeshoptimizer -lstdc++ -lpthread -lm
+WARN     := -Wall -Wextra -Werror
+CFLAGS_COMMON = -std=c11 -D_GNU_SOURCE $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
+REL_CFLAGS  := -O2 -g
+ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=undefined
+
+SRC_DIRS := core spatial synth tiles server
+SRCS     := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+LIB_SRCS := $(filter-out server/main.c,$(SRCS))
+REL_OBJS := $(SRCS:%.c=$(BUILD)/rel/%.o)
+ASAN_OBJS := $(SRCS:%.c=$(BUILD)/asan/%.o)
+ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
+
+CITYTWIN      := $(BUILD)/citytwin
+CITYTWIN_ASAN := $(BUILD)/citytwin-asan
+
+.PHONY: all deps run test test-build bench clean data
+all: $(CITYTWIN)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/rel/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(REL_CFLAGS) -c $< -o $@
+
+$(BUILD)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(ASAN_CFLAGS) -c $< -o $@
+
+$(CITYTWIN): $(REL_OBJS)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(CITYTWIN_ASAN): $(ASAN_OBJS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
+
+test-build: $(CITYTWIN) $(CITYTWIN_ASAN) $(UNIT_BINS)
+
+# Everything a test run needs, installed, built and then run.
+test: deps
+	@$(MAKE) --no-print-directory -j2 test-build
+	@BUILD=$(BUILD) tests/run.sh
+
+# The embedded default: build, generate and import Luoyang, then serve it.
+run: deps
+	@$(MAKE) --no-print-directory -j2 all
+	@BUILD=$(BUILD) VAR=$(VAR) scripts/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory -j2 all
+	@BUILD=$(BUILD) VAR=$(VAR) tests/bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(REL_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
