@@ -16,7 +16,7 @@ REL_CFLAGS  := -O2 -g
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined
 
-SRC_DIRS := core spatial synth tiles server
+SRC_DIRS := core spatial synth tiles live server
 SRCS     := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 LIB_SRCS := $(filter-out server/main.c,$(SRCS))
 REL_OBJS := $(SRCS:%.c=$(BUILD)/rel/%.o)

@@ -8,6 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+export CT_SRC="$PWD"   # the source tree, for fixtures (tests run in a temp dir)
 export CITYTWIN_BIN="$PWD/$BUILD/citytwin-asan"
 export CITYTWIN_REL_BIN="$PWD/$BUILD/citytwin"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
