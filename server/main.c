@@ -14,6 +14,12 @@ typedef struct command {
 
 static const command COMMANDS[] = {
     /* one line per subcommand, in the order data flows */
+    {"synth", synth_main, "generate the rest of central Luoyang (GeoPackage)"},
+    {"import", import_main, "import GIS sources (GDAL vector) into the store"},
+    {"tiles", tiles_main, "build 3D Tiles 1.1 of the buildings (+ base map)"},
+    {"basemap", basemap_main, "render the offline base map (XYZ PNG tiles)"},
+    {"serve", serve_main, "serve the store over HTTP (page, REST API, tiles)"},
+    {"simulate", simulate_main, "play a scenario into the live engine (in-process)"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *f)

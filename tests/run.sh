@@ -14,7 +14,7 @@ export CITYTWIN_REL_BIN="$PWD/$BUILD/citytwin"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ART="$PWD/tests/artifacts"
+ART="${CT_ARTIFACTS:-$PWD/$BUILD/artifacts}"   # logs, screenshots
 rm -rf "$ART"; mkdir -p "$ART"
 export CT_TEST_TMP=$(mktemp -d /tmp/citytwin-test.XXXXXX)
 trap 'rm -rf "$CT_TEST_TMP"' EXIT
