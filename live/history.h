@@ -1,0 +1,106 @@
+/* live/history.h: the live core's memory in SQLite (its own file, WAL).
+ * One writer thread owns the write connection and commits in groups: every
+ * caller queues its rows and, for durable writes, waits on a condition
+ * variable until the transaction holding them has committed (group commit:
+ * concurrent ingest calls share one transaction and one fsync).
+ * Tables: obs (raw observations, PRIMARY KEY(t, entity): a repeated
+ * entity+time is a duplicate, ignored), obs_ds (5-minute sums and counts
+ * beyond the retention period), changes (the state-change log: seq, t,
+ * topic, entity, json), snapshots (the full live state every few minutes),
+ * incidents and incident_log (the audit trail). Reads (series, state_at)
+ * open their own connection, so they never wait for the writer. */
+#ifndef LIVE_HISTORY_H
+#define LIVE_HISTORY_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/ct_error.h"
+#include "live/entities.h"
+#include "live/observe.h"
+#include "live/stream.h"
+
+#define LIVE_RETENTION_MS (7LL * 24 * 3600 * 1000)   /* raw observations */
+#define LIVE_BUCKET_MS (5LL * 60 * 1000)             /* downsampled step */
+
+typedef struct live_hjob live_hjob;
+
+typedef struct live_hist {
+    char *path;
+    sqlite3 *db;                 /* the writer thread's connection */
+    sqlite3_stmt *st[8];
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    live_hjob *head, *tail;
+    int stop;
+    uint64_t commits;            /* transactions committed (for tests/bench) */
+    const live_registry *reg;
+} live_hist;
+
+/* Open (creating) the history database at path and start its writer.
+ * sync_full: 1 = PRAGMA synchronous=FULL (survives power loss), 0 = NORMAL
+ * (survives a killed process). */
+int live_hist_open(const char *path, const live_registry *reg, int sync_full,
+                   live_hist **out, ct_err *err);
+/* Commit what is queued, stop the writer and close. */
+void live_hist_close(live_hist *h);
+
+/* Durably insert n observations; returns once committed. dup[i] is set to
+ * 1 when obs[i] repeats a stored (entity, time) and was ignored. */
+int live_hist_write_obs(live_hist *h, const live_obs *obs, int n,
+                        unsigned char *dup, ct_err *err);
+
+/* A stream subscriber (ctx = live_hist *) that queues the change into the
+ * state-change log; it commits with the next group (not waited for). */
+void live_hist_on_change(void *ctx, const live_change *c);
+
+/* Queue a full-state snapshot taken at stream position seq (async). */
+void live_hist_snapshot(live_hist *h, uint64_t seq, int64_t t, const json_t *state);
+
+/* Durably store an incident (its JSON) and one audit row. */
+int live_hist_put_incident(live_hist *h, const char *id, const json_t *incident,
+                           int64_t t, const char *actor, const char *action,
+                           const json_t *detail, ct_err *err);
+
+/* Downsample observations older than cutoff_ms into 5-minute buckets and
+ * delete them (and state changes older than the cutoff; snapshots stay). */
+int live_hist_prune(live_hist *h, int64_t cutoff_ms, ct_err *err);
+
+/* Wait until everything queued so far has committed. */
+int live_hist_flush(live_hist *h, ct_err *err);
+
+/* ---- reads (history_query.c); each opens its own connection ---------- */
+
+/* Highest seq in the state-change log and snapshots (0 when empty). */
+uint64_t live_hist_last_seq(live_hist *h);
+
+/* Call fn for every stored raw observation at or after since, in time
+ * order. */
+int live_hist_scan(live_hist *h, int64_t since,
+                   void (*fn)(void *ctx, const live_obs *o), void *ctx, ct_err *err);
+
+/* Series of one indicator: for an observed entity a value name
+ * ("speed_kmh"); for "city" or a district an indicator ("tpi"). Values
+ * averaged per step ms over [from, to]. Returns [[t_ms, value], ...]. */
+int live_hist_series(live_hist *h, const char *entity, const char *indicator,
+                     int64_t from, int64_t to, int64_t step, json_t **out,
+                     ct_err *err);
+
+/* The state {vitals, alerts, incidents, buildings} as it was at time at:
+ * the latest snapshot at or before it plus the later changes up to it. */
+int live_hist_state_at(live_hist *h, int64_t at, json_t **out, ct_err *err);
+
+/* Stored incidents (JSON objects), for the engine to restore at start. */
+int live_hist_load_incidents(live_hist *h, json_t **out, ct_err *err);
+/* The audit trail of one incident: [{t, actor, action, detail}]. */
+int live_hist_incident_log(live_hist *h, const char *id, json_t **out,
+                           ct_err *err);
+
+/* A read-only connection to the history file (caller closes). */
+int live_hist_reader(live_hist *h, sqlite3 **db, ct_err *err);
+
+#endif
