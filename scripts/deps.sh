@@ -16,12 +16,17 @@ APT_PKGS=(
   libcivetweb-dev                # HTTP server
   libwebsockets-dev              # WebSocket push
   libjansson-dev                 # JSON
+  libssl-dev                     # libcrypto: SHA-256 of API tokens
   libcglm-dev                    # geodesy matrices for tiles
   libmeshoptimizer-dev           # glTF mesh compression
   curl ca-certificates
+  time                           # /usr/bin/time: peak memory in make bench (import)
 )
+if [ "${CITYTWIN_BENCH_DEPS:-0}" = 1 ]; then   # bench only, not make test
+  APT_PKGS+=(nginx-light libnginx-mod-nchan)   # nchan: the push bench's peer
+fi
 if [ "${CITYTWIN_BROWSER_TESTS:-1}" = 1 ]; then
-  APT_PKGS+=(chromium)           # headless browser tests (playwright-core)
+  APT_PKGS+=(chromium fonts-noto-cjk)  # headless browser tests (playwright-core), CJK glyphs in screenshots
 fi
 
 missing=()
@@ -53,3 +58,9 @@ for dir in web tests; do
     cp "$dir/package-lock.json" "$stamp"
   fi
 done
+
+# The dashboard's third-party browser files (CesiumJS Build/Cesium, ECharts)
+# copied from web/node_modules into web/vendor/ (idempotent, skips unchanged).
+if [ -f web/package-lock.json ]; then
+  node web/build.mjs
+fi
