@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/run.sh: run every test and end with "N passed, N failed".
 #  1. unit tests: one sanitizer-built binary per tests/unit/test_*.c (TAP);
-#  2. integration tests: tests/integration/*.test.mjs under node's test runner,
+#  2. integration tests (tests/integration/*.test.mjs) and browser tests
+#     (tests/browser/*.test.mjs, headless Chromium) under node's test runner,
 #     each starting the real (sanitizer-built) server on a loopback port.
 # A binary that crashes or exits non-zero without a failed case counts as one
 # more failure, so a sanitizer report is never lost.
@@ -9,12 +10,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export CT_SRC="$PWD"   # the source tree, for fixtures (tests run in a temp dir)
+export CT_ARTIFACTS="${CT_ARTIFACTS:-$PWD/$BUILD/artifacts}"
 export CITYTWIN_BIN="$PWD/$BUILD/citytwin-asan"
 export CITYTWIN_REL_BIN="$PWD/$BUILD/citytwin"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ART="${CT_ARTIFACTS:-$PWD/$BUILD/artifacts}"   # logs, screenshots
+ART="$CT_ARTIFACTS"   # logs, screenshots
 rm -rf "$ART"; mkdir -p "$ART"
 export CT_TEST_TMP=$(mktemp -d /tmp/citytwin-test.XXXXXX)
 trap 'rm -rf "$CT_TEST_TMP"' EXIT
@@ -45,10 +47,10 @@ for t in "$BUILD"/asan/tests/test_*; do
 done
 
 shopt -s nullglob
-itests=(tests/integration/*.test.mjs)
+itests=(tests/integration/*.test.mjs tests/browser/*.test.mjs)
 if [ ${#itests[@]} -gt 0 ]; then
   log="$ART/integration.tap"
-  node --test --test-concurrency=1 --test-reporter=tap "${itests[@]}" >"$log" 2>&1
+  node --test --test-concurrency=1 --test-timeout=240000 --test-reporter=tap "${itests[@]}" >"$log" 2>&1
   rc=$?
   # node's closing summary counts the tests (suites are not counted).
   p=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$log" | tail -n1)
