@@ -145,6 +145,7 @@ static int layer_open(import_ctx *c, import_layer *il, OGRLayerH l, mapping *m,
         return ct_fail(err, CT_EFORMAT, "%s: layer %s has no geometry column",
                        src, il->name);
     il->st = import_report_add(c->rep, src, il->name, mapping_name(m));
+    il->st_index = c->rep->nlayers - 1;
     OGRFeatureDefnH d = OGR_L_GetLayerDefn(l);
     il->nfields = OGR_FD_GetFieldCount(d);
     il->fname = calloc((size_t)il->nfields + 1, sizeof *il->fname);
@@ -277,6 +278,10 @@ static int import_one(import_ctx *c, const char *src, ct_err *err)
         rc = layer_open(c, &ils[i], GDALDatasetGetLayer(ds, i), m, src, &skip[i], err);
         ils[i].file_source = file_source;
     }
+    /* Adding report slots may have moved the array: point at the final one. */
+    for (int i = 0; i < n && !rc; i++)
+        if (ils[i].st)
+            ils[i].st = &c->rep->layers[ils[i].st_index];
     if (!rc && is_osm(ds))
         rc = read_interleaved(c, ds, ils, skip, n, &p, err);
     for (int i = 0; i < n && !rc && !is_osm(ds); i++)

@@ -47,6 +47,7 @@ typedef struct import_layer {
     reproj rp;
     int rp_ready;
     import_layer_stats *st;
+    int st_index;              /* st's slot: the report array may move */
     int nfields;
     const char **fname;
     int *ftype;                  /* ATTRS_* per field */

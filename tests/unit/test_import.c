@@ -288,6 +288,29 @@ static void test_spatial_indexes_and_triggers_intact(void)
     store_close(fresh);
 }
 
+/* Regression: more layers in one call than the report's first allocation
+ * (16) moved the stats array under the layers still pointing into it. */
+static void test_many_layers_in_one_call(void)
+{
+    import_report r;
+    ct_err err;
+    remove_store("many.sqlite");
+    int rc = run_import("many.sqlite", NULL, NULL, NULL, &r, &err, fixture(TZ),
+                        fixture(TZ));
+    UT_CHECK_MSG(rc == CT_OK, "%s", err.msg);
+    UT_CHECK(r.nlayers > 16);
+    long long read = 0;
+    for (int i = 0; i < r.nlayers; i++)
+        read += r.layers[i].read;
+    UT_CHECK_MSG(read < 100000, "read count %lld is garbage", read);
+    sqlite3 *db;
+    UT_EQ_INT(store_open("many.sqlite", STORE_READONLY, &db, &err), CT_OK);
+    /* the same source twice upserts: one row per building */
+    UT_EQ_INT(q_num(db, "SELECT count(*) FROM buildings"), 1555);
+    store_close(db);
+    import_report_free(&r);
+}
+
 int main(void)
 {
     UT_RUN(test_tilezen_counts_and_heights);
@@ -297,5 +320,6 @@ int main(void)
     UT_RUN(test_districts_assigned_by_point_on_surface);
     UT_RUN(test_clip_drops_and_cuts);
     UT_RUN(test_spatial_indexes_and_triggers_intact);
+    UT_RUN(test_many_layers_in_one_call);
     return ut_done();
 }
