@@ -37,7 +37,10 @@ static int assign_layer(sqlite3 *db, const char *layer, int all, long long *n,
              "UPDATE \"%s\" SET district = (SELECT d.id FROM districts d, temp.ct_pos q"
              " WHERE q.fid = \"%s\".fid AND d.fid IN (SELECT pkid FROM idx_districts_geom"
              "  WHERE xmin <= q.x AND xmax >= q.x AND ymin <= q.y AND ymax >= q.y)"
-             " AND ST_Contains(d.geom, q.p) = 1 ORDER BY d.fid LIMIT 1)"
+             " AND ST_Contains(d.geom, q.p) = 1"
+             /* a prefecture polygon also contains the point: the county-level
+              * district is the one the operations centre means */
+             " ORDER BY d.level NOT IN ('district', 'county'), d.fid LIMIT 1)"
              " WHERE fid IN (SELECT fid FROM temp.ct_pos);"
              "DROP TABLE temp.ct_pos;",
              layer, layer);
