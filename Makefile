@@ -5,7 +5,7 @@
 BUILD   ?= build
 VAR     ?= var
 CC      ?= gcc
-PKGS    := gdal sqlite3 proj geos jansson libwebsockets cglm
+PKGS    := gdal sqlite3 proj geos jansson libwebsockets cglm libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # civetweb and meshoptimizer ship no pkg-config file in Debian 12.
@@ -16,7 +16,7 @@ REL_CFLAGS  := -O2 -g
 ASAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined
 
-SRC_DIRS := core spatial synth tiles live server
+SRC_DIRS := core spatial synth tiles live push server
 SRCS     := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
 LIB_SRCS := $(filter-out server/main.c,$(SRCS))
 REL_OBJS := $(SRCS:%.c=$(BUILD)/rel/%.o)
@@ -25,10 +25,13 @@ ASAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
 
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+
 CITYTWIN      := $(BUILD)/citytwin
 CITYTWIN_ASAN := $(BUILD)/citytwin-asan
 
-.PHONY: all deps run test test-build bench clean data
+.PHONY: all deps run test test-build bench clean data tools
 all: $(CITYTWIN)
 
 deps:
@@ -52,7 +55,14 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) $(ASAN_CFLAGS) -o $@ $< $(ASAN_LIB_OBJS) $(LIBS)
 
-test-build: $(CITYTWIN) $(CITYTWIN_ASAN) $(UNIT_BINS)
+# Test clients and load generators (tests/tools/*.c), release flags.
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) $(REL_CFLAGS) -o $@ $<
+
+tools: $(TOOL_BINS)
+
+test-build: $(CITYTWIN) $(CITYTWIN_ASAN) $(UNIT_BINS) $(TOOL_BINS)
 
 # Everything a test run needs, installed, built and then run.
 test: deps
@@ -65,7 +75,7 @@ run: deps
 	@BUILD=$(BUILD) VAR=$(VAR) scripts/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory -j2 all
+	@$(MAKE) --no-print-directory -j2 all tools
 	@BUILD=$(BUILD) VAR=$(VAR) tests/bench/run.sh
 
 clean:

@@ -45,9 +45,14 @@ if has_cmd tiles; then
   fi
 fi
 
-# 3. serve (with the live simulator once the server has it)
+# 3. serve, with the live simulator: a living city. The first run creates
+#    feeder, operator and admin API tokens into $VAR/tokens.txt (mode 0600;
+#    only their hashes are kept, in $VAR/auth.sqlite; docs/AUTH.md).
 args=(serve --store "$VAR/city.sqlite" --port "$PORT" --listen "$LISTEN"
       --web web --tiles "$VAR/tiles" --basemap "$VAR/basemap")
-if "$BIN" serve --help 2>&1 | grep -q -- '--simulate'; then args+=(--simulate); fi
+if "$BIN" serve --help 2>&1 | grep -q -- '--simulate'; then
+  args+=(--live "$VAR/live.sqlite" --auth-db "$VAR/auth.sqlite" --simulate --init-tokens)
+  echo "run: API tokens (feeder, operator, admin) are in $VAR/tokens.txt"
+fi
 echo "run: serving on http://$LISTEN:$PORT/ (Ctrl-C stops)"
 exec "$BIN" "${args[@]}"

@@ -28,6 +28,27 @@ int api_web(http_req *r);             /* GET / and every file of --web */
 int api_tiles(http_req *r);           /* GET /tiles/... */
 int api_basemap(http_req *r);         /* GET /basemap/... */
 
+/* live city (issue 5): server/api_ingest.c, api_live.c, api_incidents.c,
+ * auth_http.c. 0 from api_authorize when the request's bearer token has
+ * the role `need` (auth_role); else the 401/403 was sent (its status). */
+int api_authorize(http_req *r, int need, char *who, size_t whosz);
+struct live_engine *api_live(http_req *r);      /* the engine, or 503 sent */
+json_t *api_read_json(http_req *r, size_t max); /* body, or 4xx sent */
+int api_observations(http_req *r);    /* POST /api/v1/observations */
+int api_ngsi_upsert(http_req *r);     /* POST /ngsi-ld/v1/entityOperations/upsert */
+int api_history(http_req *r);         /* GET /api/v1/history */
+int api_state(http_req *r);           /* GET /api/v1/state[?at=T] */
+int api_vitals(http_req *r);          /* GET /api/v1/vitals */
+int api_entity_state(http_req *r);    /* GET /api/v1/entities/{id}/state */
+int api_live_stats(http_req *r);      /* GET /api/v1/live */
+int api_alerts(http_req *r);          /* GET /api/v1/alerts */
+int api_alert_ack(http_req *r);       /* POST /api/v1/alerts/{id}/ack */
+int api_alert_escalate(http_req *r);  /* POST /api/v1/alerts/{id}/escalate */
+int api_incidents(http_req *r);       /* GET /api/v1/incidents */
+int api_incident_create(http_req *r); /* POST /api/v1/incidents */
+int api_incident(http_req *r);        /* GET /api/v1/incidents/{id} */
+int api_incident_action(http_req *r); /* POST /api/v1/incidents/{id}/{action} */
+
 /* The layer of this id, or a 404 naming the known layers already sent. */
 struct layer_def;
 const struct layer_def *api_find_layer(http_req *r, const char *id);

@@ -4,8 +4,11 @@
 #include "server/api.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "push/push.h"
 #include "server/commands.h"
 #include "spatial/store.h"
 
@@ -61,6 +64,38 @@ static json_t *attribution(sqlite3 *db)
     return a;
 }
 
+static json_int_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (json_int_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The WebSocket URL as this client should use it: --ws-public-url when
+ * given (reverse proxy), else the host the client asked for (Host header)
+ * with the push port. NULL when push is off. */
+static json_t *ws_url(http_req *r)
+{
+    if (r->conf->ws_url)
+        return json_string(r->conf->ws_url);
+    int port = push_port();
+    if (port <= 0)
+        return json_null();
+    const char *host = http_header(r, "Host");
+    if (!host || !*host || strlen(host) > 255)
+        host = r->conf->listen;
+    char h[256];
+    size_t n = strlen(host);
+    const char *colon = strrchr(host, ':');
+    if (colon && (host[0] != '[' || colon > strchr(host, ']')))
+        n = (size_t)(colon - host);      /* drop the HTTP port */
+    snprintf(h, sizeof h, "%.*s", (int)n, host);
+    char url[320];
+    snprintf(url, sizeof url, "%s://%s:%d/", push_tls() ? "wss" : "ws", h,
+             port);
+    return json_string(url);
+}
+
 int api_config(http_req *r)
 {
     sqlite3 *db = api_db(r);
@@ -73,11 +108,11 @@ int api_config(http_req *r)
         !name_en[0])
         strcpy(name_en, "Luoyang");
     json_t *body = json_pack(
-        "{s:s, s:{s:s, s:s}, s:s?, s:o, s:{s:s, s:s, s:s, s:s}}",
+        "{s:s, s:{s:s, s:s}, s:o, s:I, s:o, s:{s:s, s:s, s:s, s:s}}",
         "version", CITYTWIN_VERSION,
         "city", "name", name, "name_en", name_en,
-        /* null until the WebSocket push (libwebsockets) listens */
-        "ws_url", r->conf->ws_url,
+        "ws_url", ws_url(r),           /* null when push is off */
+        "server_time_ms", now_ms(),   /* the page's clock offset */
         "attribution", attribution(db),
         "links", "layers", "/api/v1/layers", "items", "/api/v1/items/{id}",
         "tileset", "/tiles/tileset.json", "basemap",

@@ -13,5 +13,6 @@ int tiles_main(int argc, char **argv);   /* tiles/tiles_cmd.c */
 int basemap_main(int argc, char **argv); /* tiles/basemap_cli.c */
 int serve_main(int argc, char **argv);   /* server/serve_cmd.c */
 int simulate_main(int argc, char **argv); /* live/simulate_cmd.c */
+int token_main(int argc, char **argv);    /* server/token_cmd.c */
 
 #endif

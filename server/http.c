@@ -176,15 +176,23 @@ static int preflight(http_req *r)
     return r->status = 204;
 }
 
+long http_body_limit(const char *path)
+{
+    return !strcmp(path, "/api/v1/observations") ||
+                   !strncmp(path, "/ngsi-ld/", 9)
+               ? HTTP_MAX_BODY_INGEST
+               : HTTP_MAX_BODY;
+}
+
 static int route(http_req *r)
 {
     if (has_dotdot(r->ri->local_uri_raw))
         return http_reply_error(r, 400, "path %s: '..' segments are refused",
                                 r->ri->local_uri_raw);
-    if (r->ri->content_length > HTTP_MAX_BODY)
+    if (r->ri->content_length > http_body_limit(r->path))
         return http_reply_error(r, 413, "request body of %lld bytes is over "
                                 "the limit of %ld bytes",
-                                r->ri->content_length, HTTP_MAX_BODY);
+                                r->ri->content_length, http_body_limit(r->path));
     char allow[128] = "";
     for (const http_route *rt = HTTP_ROUTES; rt->pattern; rt++) {
         if (!http_route_match(rt->pattern, r->path, NULL))

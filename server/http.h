@@ -17,6 +17,11 @@ struct mg_request_info;
 
 #define HTTP_MAX_PARAMS 4     /* {} segments captured by one route */
 #define HTTP_MAX_BODY (1L << 20) /* request bodies above this get 413 */
+/* The ingest routes (observation batches of 10k+ items) take up to this. */
+#define HTTP_MAX_BODY_INGEST (8L << 20)
+/* The body limit of a path: HTTP_MAX_BODY_INGEST for ingest, else the
+ * default (http.c). */
+long http_body_limit(const char *path);
 
 typedef struct http_conf {
     const char *store;    /* SpatiaLite store, opened read-only per thread */

@@ -20,6 +20,7 @@ static const command COMMANDS[] = {
     {"basemap", basemap_main, "render the offline base map (XYZ PNG tiles)"},
     {"serve", serve_main, "serve the store over HTTP (page, REST API, tiles)"},
     {"simulate", simulate_main, "play a scenario into the live engine (in-process)"},
+    {"token", token_main, "create, list and revoke API tokens (roles)"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *f)
