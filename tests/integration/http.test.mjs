@@ -120,7 +120,7 @@ before(async () => {
   fs.writeFileSync(path.join(BASEMAP, "meta.json.gz"),
     zlib.gzipSync(JSON.stringify({ which: "precompressed", pad: "y".repeat(3000) })));
 
-  server = startServer(["--store", STORE, "--port", "0", "--listen", "127.0.0.1",
+  server = startServer(["--store", STORE, "--port", "0", "--listen", "127.0.0.1", "--ws-port", "off",
     "--web", WEB, "--tiles", TILES, "--basemap", BASEMAP, "--threads", "4"]);
   base = await server.ready;
 });
@@ -144,7 +144,7 @@ test("healthz answers ok with version, store and uptime", async () => {
   assert.equal(r.headers.get("access-control-allow-origin"), "*");
 });
 
-test("config gives version, city, attribution and a null WebSocket URL", async () => {
+test("config without push gives version, city, attribution and a null WebSocket URL", async () => {
   const { r, body } = await getJson("/api/v1/config");
   assert.equal(r.status, 200);
   assert.equal(body.ws_url, null);
@@ -364,13 +364,16 @@ test("oversized requests are refused and the server keeps running", async () => 
   assert.equal(r.status, 200);
 });
 
-test("web page: index.html at / says citytwin", async () => {
+test("web page: the wall's index.html at / is served with its modules", async () => {
   const r = await fetch(base + "/");
   assert.equal(r.status, 200);
   assert.match(r.headers.get("content-type"), /text\/html/);
   const html = await r.text();
   assert.match(html, /citytwin/);
-  assert.match(html, /\/api\/v1\/layers/);
+  assert.match(html, /js\/main\.js/);
+  const js = await fetch(base + "/js/main.js");
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get("content-type"), /javascript/);
 });
 
 test("tiles: MIME types, CORS, Cache-Control, strong ETag and 304", async () => {

@@ -1,0 +1,148 @@
+/* push/push_int.h: the push module's insides, shared by its files and its
+ * unit tests, with no libwebsockets in sight: the state (latest value per
+ * entity, history ring), filters, per-client pending sets and frames.
+ * Everything here runs on the one service thread: no locks. */
+#ifndef PUSH_INT_H
+#define PUSH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "push/push.h"
+
+/* Headroom before every frame payload for the WebSocket header (lws
+ * needs LWS_PRE bytes; push_server.c checks this is enough). */
+#define PUSH_PRE 32
+#define PUSH_FRAME_ITEMS_MAX (64 * 1024)   /* bytes of items per delta */
+
+/* A frame ready to send: text at data + PUSH_PRE, shared by refcount. */
+typedef struct push_frame {
+    int refs;
+    size_t len;
+    struct push_frame *next;   /* in a client's outbox */
+    unsigned char data[];      /* PUSH_PRE headroom, then len bytes */
+} push_frame;
+
+/* From a JSON value (consumed): the serialized frame, or NULL. */
+push_frame *push_frame_json(json_t *msg);
+void push_frame_unref(push_frame *f);
+
+/* Where an entity is, for filters (from its merged state). */
+typedef struct push_attrs {
+    char *district;            /* malloc'd or NULL */
+    int has_pt, has_bbox;
+    double lon, lat, bbox[4];
+} push_attrs;
+void push_attrs_from(push_attrs *a, const char *id, json_t *state);
+void push_attrs_clear(push_attrs *a);
+
+/* One published change, shared by the history ring and pending sets. */
+typedef struct push_rec {
+    int refs;
+    int topic;
+    uint64_t offset;
+    char *entity;
+    uint32_t hash;             /* of topic and entity */
+    json_t *fields;            /* the change as published (read-only) */
+    size_t bytes;              /* its serialized size, for the bounds */
+    push_attrs at;             /* where the entity is after the change */
+    push_frame *frame;         /* cached one-change delta frame or NULL */
+} push_rec;
+void push_rec_unref(push_rec *r);
+
+typedef struct push_state {
+    uint64_t epoch, offset;    /* offset = last published */
+    json_t *topics[PUSH_NTOPICS]; /* id -> merged fields */
+    push_rec **ring;           /* history: offsets (offset-n, offset] */
+    size_t cap, n, start;
+    struct {                   /* last batch frame built, per topic */
+        uint64_t first, last, wm;
+        size_t n;
+        push_frame *f;
+    } cache[PUSH_NTOPICS];
+} push_state;
+
+void push_state_init(push_state *st, size_t history, uint64_t epoch);
+void push_state_free(push_state *st);
+/* Merge a change into the state and the history; consumes fields.
+ * Returns the record (owned by the ring; incref to keep it). */
+push_rec *push_state_apply(push_state *st, int topic, const char *entity,
+                           json_t *fields);
+/* Oldest offset still in the history (offset + 1 when empty). */
+uint64_t push_state_oldest(const push_state *st);
+/* The i-th record of the history, oldest first. */
+push_rec *push_state_at(const push_state *st, size_t i);
+
+typedef struct push_filter {
+    int kind;                  /* 0 none, 1 district, 2 bbox */
+    char *district;
+    double bbox[4];
+} push_filter;
+/* Parse {"district":..} / {"bbox":[...]} (NULL = none); CT_EINVAL with msg. */
+int push_filter_parse(json_t *j, push_filter *f, ct_err *err);
+void push_filter_clear(push_filter *f);
+int push_filter_match(const push_filter *f, const char *id,
+                      const push_attrs *a);
+
+/* The snapshot frame of a topic through a filter. */
+push_frame *push_state_snapshot(push_state *st, int topic,
+                                const push_filter *f);
+
+/* One pending entity of a client: the latest record and, once a second
+ * change of the entity arrived, the merged fields. */
+typedef struct push_slot {
+    push_rec *rec;
+    json_t *merged;
+    uint64_t first;            /* offset of the first change folded in */
+    uint32_t count;
+    size_t bytes;
+} push_slot;
+
+typedef struct push_client {
+    unsigned topics;           /* bit per subscribed topic */
+    push_filter filter[PUSH_NTOPICS];
+    push_slot *slots;          /* pending, in order of first offset */
+    size_t nslots, capslots;
+    int32_t *index;            /* open addressing: slot index or -1 */
+    size_t capindex;
+    size_t owed;               /* bytes pending + queued frames */
+    size_t max_owed;
+    uint64_t seen;             /* every change <= seen has been looked at */
+    push_frame *out, *out_tail;/* frames queued before the pending set */
+    int overflow;              /* passed max_owed: to be closed */
+    uint64_t changes_sent, frames_sent;
+} push_client;
+
+void push_client_init(push_client *c, size_t max_owed, uint64_t seen);
+void push_client_free(push_client *c);
+/* Offer a change: 1 if the client now has something to send, 0 if not,
+ * -1 if its backlog passed the bound (pending freed, overflow set). */
+int push_client_offer(push_client *c, push_rec *r);
+/* Queue a frame (takes the reference) before the pending changes. */
+int push_client_queue(push_client *c, push_frame *f);
+/* Drop pending changes of one topic (a snapshot replaces them). */
+void push_client_drop_topic(push_client *c, int topic);
+/* The next frame to write (a reference the caller unrefs), or NULL. */
+push_frame *push_client_next(push_client *c, push_state *st);
+int push_client_has_output(const push_client *c);
+
+/* Client messages (push_proto.c). The server side supplies these hooks. */
+typedef struct push_proto_env {
+    push_state *st;
+    int test_publish;
+    /* publish a change on behalf of a test client */
+    int (*publish)(const char *topic, const char *id, json_t *fields);
+} push_proto_env;
+/* Handle one text message; replies go to c's outbox. Returns 0, or 1 when
+ * it was malformed (the caller counts abuse). */
+int push_proto_handle(push_client *c, push_proto_env *env, const char *msg,
+                      size_t len);
+/* {"type":"error",...} frame. */
+push_frame *push_error_frame(const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+int64_t push_now_ms(void);
+
+#endif

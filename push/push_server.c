@@ -1,0 +1,475 @@
+/* push/push_server.c: the libwebsockets side: one context, one vhost, one
+ * service thread that owns every connection. push_publish() (any thread)
+ * appends to a locked queue and wakes the thread with lws_cancel_service();
+ * the thread merges the changes into the state, offers them to each client
+ * and writes one frame per WRITEABLE event, so no client waits on another.
+ * Handshake checks (Origin, viewer token, client limit) are in push_auth.c. */
+#include "push/push_server.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <time.h>
+
+_Static_assert(LWS_PRE <= PUSH_PRE, "PUSH_PRE must cover LWS_PRE");
+
+#define QUEUE_MAX (1u << 20)   /* changes waiting for the service thread */
+#define BAD_MAX 10             /* malformed messages before closing */
+
+push_server P;
+
+typedef struct pss {
+    push_conn *cn;
+} pss;
+
+static void stat_add(uint64_t *v, uint64_t n)
+{
+    __atomic_fetch_add(v, n, __ATOMIC_RELAXED);
+}
+
+void push_conn_close(push_conn *cn, int code, const char *fmt, ...)
+{
+    if (cn->close_code)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cn->close_reason, sizeof cn->close_reason, fmt, ap);
+    va_end(ap);
+    cn->close_code = code;
+    lws_callback_on_writable(cn->wsi);
+}
+
+static void unlink_conn(push_conn *cn)
+{
+    if (cn->prev)
+        cn->prev->next = cn->next;
+    else if (P.conns == cn)
+        P.conns = cn->next;
+    if (cn->next)
+        cn->next->prev = cn->prev;
+    cn->prev = cn->next = NULL;
+}
+
+static void free_conn(push_conn *cn)
+{
+    unlink_conn(cn);
+    P.nconns--;
+    push_client_free(&cn->c);
+    free(cn->in);
+    free(cn);
+}
+
+/* A client whose backlog passed the bound: free it now, close it with the
+ * reason when the socket takes it, or kill it if it never does. */
+static void drop_slow(push_conn *cn)
+{
+    stat_add(&P.stats.dropped_slow, 1);
+    fprintf(stderr, "push: client %s dropped: too slow (backlog over %zu "
+            "bytes)\n", cn->peer, cn->c.max_owed);
+    push_conn_close(cn, 4008, "too slow: backlog passed %zu bytes",
+                    cn->c.max_owed);
+    lws_set_timeout(cn->wsi, PENDING_TIMEOUT_USER_OK, 30);
+}
+
+/* Take the queued changes and hand them to the state and every client. */
+static void drain(void)
+{
+    pthread_mutex_lock(&P.qmu);
+    push_qitem *q = P.q;
+    size_t n = P.qn;
+    P.q = P.q2;
+    P.qcap ^= P.qcap2;          /* swap the two buffers' capacities */
+    P.qcap2 ^= P.qcap;
+    P.qcap ^= P.qcap2;
+    P.q2 = q;
+    P.qn = 0;
+    pthread_mutex_unlock(&P.qmu);
+
+    for (size_t i = 0; i < n; i++) {
+        push_rec *r = push_state_apply(&P.st, q[i].topic, q[i].entity,
+                                       q[i].fields);
+        free(q[i].entity);
+        if (!r)
+            continue;
+        for (push_conn *cn = P.conns; cn; cn = cn->next) {
+            if (cn->close_code)
+                continue;
+            int rc = push_client_offer(&cn->c, r);
+            if (rc > 0)
+                cn->want_write = 1;
+            else if (rc < 0)
+                drop_slow(cn);
+        }
+    }
+    __atomic_store_n(&P.offset, P.st.offset, __ATOMIC_RELEASE);
+    for (push_conn *cn = P.conns; cn; cn = cn->next) {
+        if (P.stopping)
+            push_conn_close(cn, 1001, "server stopping");
+        if (cn->want_write && !cn->close_code)
+            lws_callback_on_writable(cn->wsi);
+        cn->want_write = 0;
+    }
+}
+
+static int on_receive(push_conn *cn, struct lws *wsi, const void *in,
+                      size_t len)
+{
+    if (cn->close_code)
+        return 0;
+    if (cn->inlen + len > P.o.max_in) {
+        /* Stop reading and close from the writable side, where lws sends
+         * the close frame reliably (also with permessage-deflate). */
+        fprintf(stderr, "push: client %s closed: message too big\n",
+                cn->peer);
+        cn->inlen = 0;
+        push_conn_close(cn, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                        "message too big: more than %zu bytes", P.o.max_in);
+        return 0;
+    }
+    if (cn->inlen + len > cn->incap) {
+        size_t cap = cn->inlen + len + 1024;
+        char *b = realloc(cn->in, cap);
+        if (!b)
+            return -1;
+        cn->in = b;
+        cn->incap = cap;
+    }
+    if (len)
+        memcpy(cn->in + cn->inlen, in, len);
+    cn->inlen += len;
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+        return 0;
+    int bad;
+    if (lws_frame_is_binary(wsi)) {
+        push_client_queue(&cn->c, push_error_frame(
+            "bad_request", "binary frames are not accepted: send JSON text"));
+        bad = 1;
+    } else {
+        push_proto_env env = {&P.st, P.o.test_publish, push_publish};
+        bad = push_proto_handle(&cn->c, &env, cn->in, cn->inlen);
+    }
+    cn->inlen = 0;
+    if (bad && ++cn->bad > BAD_MAX)
+        push_conn_close(cn, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+                        "too many bad messages (%d)", cn->bad);
+    else if (push_client_has_output(&cn->c))
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int on_writeable(push_conn *cn, struct lws *wsi)
+{
+    if (cn->close_code) {
+        lws_close_reason(wsi, (enum lws_close_status)cn->close_code,
+                         (unsigned char *)cn->close_reason,
+                         strlen(cn->close_reason));
+        return -1;
+    }
+    push_frame *f = push_client_next(&cn->c, &P.st);
+    if (!f)
+        return 0;
+    size_t len = f->len;
+    int n = lws_write(wsi, f->data + PUSH_PRE, len, LWS_WRITE_TEXT);
+    push_frame_unref(f);
+    if (n < 0)
+        return -1;
+    stat_add(&P.stats.frames, 1);
+    stat_add(&P.stats.bytes_out, len);
+    if (push_client_has_output(&cn->c))
+        lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static void on_established(struct lws *wsi, pss *ps)
+{
+    push_conn *cn = calloc(1, sizeof *cn);
+    if (!cn)
+        return;
+    ps->cn = cn;
+    cn->wsi = wsi;
+    push_client_init(&cn->c, P.o.client_max, P.st.offset);
+    lws_get_peer_simple(wsi, cn->peer, sizeof cn->peer);
+    cn->next = P.conns;
+    if (P.conns)
+        P.conns->prev = cn;
+    P.conns = cn;
+    P.nconns++;
+    int one = 1;    /* frames are whole messages: no Nagle delay */
+    setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one,
+               sizeof one);
+    if (P.o.sndbuf > 0)
+        setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF,
+                   &P.o.sndbuf, sizeof P.o.sndbuf);
+    char why[sizeof cn->close_reason];
+    int code = push_auth_check(wsi, why, sizeof why);
+    if (code) {
+        stat_add(&P.stats.refused, 1);
+        fprintf(stderr, "push: refused %s: %s\n", cn->peer, why);
+        push_conn_close(cn, code, "%s", why);
+        return;
+    }
+    stat_add(&P.stats.clients, 1);
+    if (!P.o.quiet)
+        fprintf(stderr, "push: client %s connected (%d open)\n", cn->peer,
+                P.nconns);
+    push_client_queue(&cn->c, push_frame_json(json_pack(
+        "{s:s, s:I, s:I, s:I, s:{s:I, s:I}, s:b}", "type", "hello", "epoch",
+        (json_int_t)P.st.epoch, "offset", (json_int_t)P.st.offset,
+        "server_ms", (json_int_t)push_now_ms(), "limits", "max_in",
+        (json_int_t)P.o.max_in, "client_max", (json_int_t)P.o.client_max,
+        "test_publish", P.o.test_publish)));
+    lws_callback_on_writable(wsi);
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason,
+                    void *user, void *in, size_t len)
+{
+    pss *ps = user;
+    switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED:
+        on_established(wsi, ps);
+        return ps->cn ? 0 : -1;
+    case LWS_CALLBACK_CLOSED:
+        if (ps && ps->cn) {
+            if (!P.o.quiet && !ps->cn->close_code)
+                fprintf(stderr, "push: client %s left\n", ps->cn->peer);
+            free_conn(ps->cn);
+            ps->cn = NULL;
+        }
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        return ps && ps->cn ? on_receive(ps->cn, wsi, in, len) : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return ps && ps->cn ? on_writeable(ps->cn, wsi) : -1;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        drain();
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols PROTOCOLS[] = {
+    {"citytwin.v1", callback, sizeof(pss), 16384, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};
+
+static const struct lws_extension EXTENSIONS[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate,
+     "permessage-deflate; client_no_context_takeover; "
+     "client_max_window_bits"},
+    {NULL, NULL, NULL}};
+
+/* Ping a connection idle for 30 s, drop one silent for 60 s. */
+static const lws_retry_bo_t RETRY = {.secs_since_valid_ping = 30,
+                                     .secs_since_valid_hangup = 60};
+
+static void lws_log(int level, const char *line)
+{
+    (void)level;
+    fprintf(stderr, "push: lws: %s", line);
+}
+
+static void *service(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&P.stopping, __ATOMIC_ACQUIRE) ||
+           (P.conns && push_now_ms() < P.stop_deadline))
+        lws_service(P.ctx, 0);
+    pthread_mutex_lock(&P.qmu);      /* no more wake-ups from publishers */
+    struct lws_context *ctx = P.ctx;
+    P.ctx = NULL;
+    pthread_mutex_unlock(&P.qmu);
+    lws_context_destroy(ctx);
+    while (P.conns)     /* any the context did not report closed */
+        free_conn(P.conns);
+    return NULL;
+}
+
+static uint64_t new_epoch(void)
+{
+    uint64_t e = 0;
+    if (getrandom(&e, sizeof e, 0) != sizeof e)
+        e = (uint64_t)push_now_ms() * 1000003u;
+    e &= (1ull << 53) - 1;     /* exact in a JavaScript number */
+    return e ? e : 1;
+}
+
+static int readable(const char *what, const char *path, ct_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ct_fail(err, CT_ENOTFOUND, "TLS %s %s: %s", what, path,
+                       strerror(errno));
+    fclose(f);
+    return CT_OK;
+}
+
+int push_start(const push_opts *o, ct_err *err)
+{
+    ct_err local;
+    if (!err)
+        err = &local;
+    if (P.running)
+        return ct_fail(err, CT_ECONFLICT, "push: already started");
+    memset(&P, 0, sizeof P);
+    if (push_auth_init(o, err))
+        return err->code;
+    P.o.max_in = P.o.max_in ? P.o.max_in : 64 * 1024;
+    P.o.client_max = P.o.client_max ? P.o.client_max : (size_t)4 << 20;
+    P.o.max_clients = P.o.max_clients ? P.o.max_clients : 20000;
+    const char *listen = P.o.listen ? P.o.listen : "127.0.0.1";
+    P.tls = P.o.tls_cert && P.o.tls_key;
+    if ((P.o.tls_cert != NULL) != (P.o.tls_key != NULL)) {
+        push_auth_free();
+        return ct_fail(err, CT_EINVAL, "TLS needs both --tls-cert and "
+                       "--tls-key");
+    }
+    if (P.tls && (readable("certificate", P.o.tls_cert, err) ||
+                  readable("key", P.o.tls_key, err))) {
+        push_auth_free();
+        return err->code;
+    }
+    lws_set_log_level(LLL_ERR, lws_log);
+
+    struct lws_context_creation_info ci;
+    memset(&ci, 0, sizeof ci);
+    ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                 (P.tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
+    ci.gid = (gid_t)-1;
+    ci.uid = (uid_t)-1;
+    P.ctx = lws_create_context(&ci);
+    if (!P.ctx) {
+        push_auth_free();
+        return ct_fail(err, CT_ERR, "push: libwebsockets context failed");
+    }
+    struct lws_context_creation_info vi;
+    memset(&vi, 0, sizeof vi);
+    vi.vhost_name = "push";
+    vi.port = P.o.port;
+    vi.iface = listen;
+    vi.protocols = PROTOCOLS;
+    vi.extensions = EXTENSIONS;
+    vi.retry_and_idle_policy = &RETRY;
+    vi.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
+                 (P.tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
+    vi.ssl_cert_filepath = P.o.tls_cert;
+    vi.ssl_private_key_filepath = P.o.tls_key;
+    struct lws_vhost *vh = lws_create_vhost(P.ctx, &vi);
+    P.port = vh ? lws_get_vhost_listen_port(vh) : 0;
+    if (!vh || P.port <= 0) {
+        lws_context_destroy(P.ctx);
+        P.ctx = NULL;
+        ct_fail(err, CT_EIO, "push: cannot listen on %s:%d%s (port in use, "
+                "bad address or bad certificate)", listen, P.o.port,
+                P.tls ? " with TLS" : "");
+        push_auth_free();     /* frees listen: after the message */
+        return err->code;
+    }
+    push_state_init(&P.st, P.o.history, new_epoch());
+    pthread_mutex_init(&P.qmu, NULL);
+    P.running = 1;
+    if (pthread_create(&P.thr, NULL, service, NULL)) {
+        P.running = 0;
+        lws_context_destroy(P.ctx);
+        push_state_free(&P.st);
+        push_auth_free();
+        return ct_fail(err, CT_ERR, "push: cannot start the service thread");
+    }
+    return CT_OK;
+}
+
+int push_publish(const char *topic, const char *entity_id, json_t *fields)
+{
+    int t = push_topic_index(topic);
+    if (t < 0 || !entity_id || !*entity_id || !json_is_object(fields)) {
+        json_decref(fields);
+        return CT_EINVAL;
+    }
+    char *id = strdup(entity_id);
+    pthread_mutex_lock(&P.qmu);
+    int rc = CT_OK, wake = 0;
+    if (!P.running || P.stopping)
+        rc = CT_ENOTFOUND;
+    else if (P.qn >= QUEUE_MAX)
+        rc = CT_ETOOBIG;
+    else if (P.qn == P.qcap) {
+        size_t cap = P.qcap ? P.qcap * 2 : 1024;
+        push_qitem *q = realloc(P.q, cap * sizeof *q);
+        if (q) {
+            P.q = q;
+            P.qcap = cap;
+        } else {
+            rc = CT_ENOMEM;
+        }
+    }
+    if (rc == CT_OK && id) {
+        P.q[P.qn++] = (push_qitem){t, id, fields};
+        wake = P.qn == 1;     /* later ones ride on the same wake-up */
+        P.stats.published++;
+        if (wake)
+            lws_cancel_service(P.ctx);
+    }
+    pthread_mutex_unlock(&P.qmu);
+    if (rc != CT_OK || !id) {
+        free(id);
+        json_decref(fields);
+        return rc ? rc : CT_ENOMEM;
+    }
+    return CT_OK;
+}
+
+void push_stop(void)
+{
+    if (!P.running)
+        return;
+    pthread_mutex_lock(&P.qmu);
+    P.stop_deadline = push_now_ms() + 1000;
+    __atomic_store_n(&P.stopping, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&P.qmu);
+    /* Wake the thread until it has said goodbye (bounded by the deadline). */
+    for (int i = 0, live = 1; i < 40 && live; i++) {
+        pthread_mutex_lock(&P.qmu);
+        if ((live = P.ctx != NULL))
+            lws_cancel_service(P.ctx);
+        pthread_mutex_unlock(&P.qmu);
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    pthread_join(P.thr, NULL);
+    for (size_t i = 0; i < P.qn; i++) {
+        free(P.q[i].entity);
+        json_decref(P.q[i].fields);
+    }
+    free(P.q);
+    free(P.q2);
+    push_state_free(&P.st);
+    pthread_mutex_destroy(&P.qmu);
+    push_auth_free();
+    memset(&P, 0, sizeof P);
+}
+
+int push_port(void) { return P.running ? P.port : 0; }
+int push_tls(void) { return P.running && P.tls; }
+uint64_t push_epoch(void) { return P.running ? P.st.epoch : 0; }
+uint64_t push_offset(void)
+{
+    return __atomic_load_n(&P.offset, __ATOMIC_ACQUIRE);
+}
+
+void push_get_stats(push_stats *s)
+{
+    pthread_mutex_lock(&P.qmu);
+    s->published = P.stats.published;
+    pthread_mutex_unlock(&P.qmu);
+    s->frames = __atomic_load_n(&P.stats.frames, __ATOMIC_RELAXED);
+    s->bytes_out = __atomic_load_n(&P.stats.bytes_out, __ATOMIC_RELAXED);
+    s->dropped_slow = __atomic_load_n(&P.stats.dropped_slow, __ATOMIC_RELAXED);
+    s->refused = __atomic_load_n(&P.stats.refused, __ATOMIC_RELAXED);
+    s->clients = __atomic_load_n(&P.stats.clients, __ATOMIC_RELAXED);
+}

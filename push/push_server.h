@@ -1,0 +1,62 @@
+/* push/push_server.h: the service-thread state shared by push_server.c
+ * (connections, queue, lws callbacks) and push_auth.c (handshake checks).
+ * Only files of push/ include it: it is where libwebsockets comes in. */
+#ifndef PUSH_SERVER_H
+#define PUSH_SERVER_H
+
+#include <pthread.h>
+
+#include <libwebsockets.h>
+
+#include "push/push_int.h"
+
+/* One connection: its push_client plus what lws needs. */
+typedef struct push_conn {
+    push_client c;
+    struct lws *wsi;
+    struct push_conn *prev, *next;
+    char *in;                  /* inbound message being reassembled */
+    size_t inlen, incap;
+    int close_code;            /* set: close with this code when writable */
+    char close_reason[120];
+    int bad;                   /* malformed messages so far */
+    int want_write;
+    char peer[64];
+} push_conn;
+
+typedef struct push_qitem {
+    int topic;
+    char *entity;
+    json_t *fields;
+} push_qitem;
+
+typedef struct push_server {
+    push_opts o;               /* strings owned (copied by push_auth_init) */
+    char **tokens;             /* copied token list */
+    struct lws_context *ctx;
+    pthread_t thr;
+    int running, stopping, port, tls;
+    int64_t stop_deadline;
+    push_state st;             /* service thread only */
+    push_conn *conns;
+    int nconns;
+    pthread_mutex_t qmu;       /* guards q, qn, qcap, stats.published */
+    push_qitem *q, *q2;
+    size_t qn, qcap, qcap2;
+    uint64_t offset;           /* atomic copy of st.offset */
+    push_stats stats;
+} push_server;
+
+extern push_server P;
+
+/* Copy the options (strings, tokens) into P.o; CT_OK or an error. */
+int push_auth_init(const push_opts *o, ct_err *err);
+void push_auth_free(void);
+/* 0 when the handshake of wsi may proceed, else a close code with why. */
+int push_auth_check(struct lws *wsi, char *why, size_t n);
+
+/* Close cn with code and reason at its next writable event. */
+void push_conn_close(push_conn *cn, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

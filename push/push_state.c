@@ -1,0 +1,264 @@
+/* push/push_state.c: what the push module knows: the latest merged value of
+ * every (topic, entity), the bounded history of recent changes (for resume)
+ * and the filters that decide who sees what. Frames are serialized here. */
+#include "push/push_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const TOPICS[PUSH_NTOPICS] = {
+    "vitals", "alerts", "incidents", "traffic", "parking", "water",
+    "buildings"};
+
+int push_topic_index(const char *topic)
+{
+    for (int i = 0; topic && i < PUSH_NTOPICS; i++)
+        if (strcmp(topic, TOPICS[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *push_topic_name(int idx)
+{
+    return idx >= 0 && idx < PUSH_NTOPICS ? TOPICS[idx] : "?";
+}
+
+int64_t push_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- frames --- */
+
+push_frame *push_frame_json(json_t *msg)
+{
+    if (!msg)
+        return NULL;
+    size_t n = json_dumpb(msg, NULL, 0, JSON_COMPACT);
+    push_frame *f = n ? malloc(sizeof *f + PUSH_PRE + n) : NULL;
+    if (f) {
+        f->refs = 1;
+        f->next = NULL;
+        f->len = json_dumpb(msg, (char *)f->data + PUSH_PRE, n, JSON_COMPACT);
+    }
+    json_decref(msg);
+    return f;
+}
+
+void push_frame_unref(push_frame *f)
+{
+    if (f && --f->refs == 0)
+        free(f);
+}
+
+/* --- where an entity is --- */
+
+static int num(json_t *j, double *out)
+{
+    if (!json_is_number(j))
+        return 0;
+    *out = json_number_value(j);
+    return 1;
+}
+
+void push_attrs_from(push_attrs *a, const char *id, json_t *state)
+{
+    push_attrs_clear(a);
+    json_t *d = json_object_get(state, "district");
+    if (json_is_string(d))
+        a->district = strdup(json_string_value(d));
+    else if (id && strncmp(id, "district:", 9) == 0)
+        a->district = strdup(id);    /* vitals of a district */
+    a->has_pt = num(json_object_get(state, "lon"), &a->lon) &&
+                num(json_object_get(state, "lat"), &a->lat);
+    json_t *b = json_object_get(state, "bbox");
+    a->has_bbox = json_array_size(b) == 4;
+    for (int i = 0; a->has_bbox && i < 4; i++)
+        a->has_bbox = num(json_array_get(b, i), &a->bbox[i]);
+}
+
+void push_attrs_clear(push_attrs *a)
+{
+    free(a->district);
+    memset(a, 0, sizeof *a);
+}
+
+/* --- filters --- */
+
+int push_filter_parse(json_t *j, push_filter *f, ct_err *err)
+{
+    memset(f, 0, sizeof *f);
+    if (!j || json_is_null(j))
+        return CT_OK;
+    if (!json_is_object(j))
+        return ct_fail(err, CT_EINVAL, "filter must be an object with "
+                       "\"district\" or \"bbox\"");
+    json_t *d = json_object_get(j, "district"), *b = json_object_get(j, "bbox");
+    if (d && b)
+        return ct_fail(err, CT_EINVAL, "filter takes \"district\" or \"bbox\", "
+                       "not both");
+    if (d) {
+        if (!json_is_string(d) || !json_string_length(d))
+            return ct_fail(err, CT_EINVAL, "filter district must be a "
+                           "non-empty string");
+        f->kind = 1;
+        f->district = strdup(json_string_value(d));
+        return CT_OK;
+    }
+    if (b) {
+        int ok = json_array_size(b) == 4;
+        for (int i = 0; ok && i < 4; i++)
+            ok = num(json_array_get(b, i), &f->bbox[i]);
+        if (!ok || f->bbox[0] > f->bbox[2] || f->bbox[1] > f->bbox[3])
+            return ct_fail(err, CT_EINVAL, "filter bbox must be "
+                           "[minlon,minlat,maxlon,maxlat] with min <= max");
+        f->kind = 2;
+        return CT_OK;
+    }
+    return ct_fail(err, CT_EINVAL, "filter must have \"district\" or "
+                   "\"bbox\"");
+}
+
+void push_filter_clear(push_filter *f)
+{
+    free(f->district);
+    memset(f, 0, sizeof *f);
+}
+
+int push_filter_match(const push_filter *f, const char *id,
+                      const push_attrs *a)
+{
+    (void)id;
+    if (!f || f->kind == 0)
+        return 1;
+    if (f->kind == 1)
+        return a->district && strcmp(a->district, f->district) == 0;
+    const double *q = f->bbox;
+    if (a->has_pt)
+        return a->lon >= q[0] && a->lon <= q[2] && a->lat >= q[1] &&
+               a->lat <= q[3];
+    if (a->has_bbox)
+        return a->bbox[0] <= q[2] && a->bbox[2] >= q[0] &&
+               a->bbox[1] <= q[3] && a->bbox[3] >= q[1];
+    return 0;
+}
+
+/* --- records and the state --- */
+
+static uint32_t hash_key(int topic, const char *s)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)topic;   /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+void push_rec_unref(push_rec *r)
+{
+    if (!r || --r->refs > 0)
+        return;
+    free(r->entity);
+    json_decref(r->fields);
+    push_attrs_clear(&r->at);
+    push_frame_unref(r->frame);
+    free(r);
+}
+
+void push_state_init(push_state *st, size_t history, uint64_t epoch)
+{
+    memset(st, 0, sizeof *st);
+    st->epoch = epoch;
+    st->cap = history ? history : 65536;
+    st->ring = calloc(st->cap, sizeof *st->ring);
+    for (int i = 0; i < PUSH_NTOPICS; i++)
+        st->topics[i] = json_object();
+}
+
+void push_state_free(push_state *st)
+{
+    for (size_t i = 0; i < st->n; i++)
+        push_rec_unref(push_state_at(st, i));
+    free(st->ring);
+    for (int i = 0; i < PUSH_NTOPICS; i++) {
+        json_decref(st->topics[i]);
+        push_frame_unref(st->cache[i].f);
+    }
+    memset(st, 0, sizeof *st);
+}
+
+uint64_t push_state_oldest(const push_state *st)
+{
+    return st->offset + 1 - st->n;
+}
+
+push_rec *push_state_at(const push_state *st, size_t i)
+{
+    return st->ring[(st->start + i) % st->cap];
+}
+
+push_rec *push_state_apply(push_state *st, int topic, const char *entity,
+                           json_t *fields)
+{
+    push_rec *r = calloc(1, sizeof *r);
+    if (!r) {
+        json_decref(fields);
+        return NULL;
+    }
+    r->refs = 1;
+    r->topic = topic;
+    r->offset = ++st->offset;
+    r->entity = strdup(entity);
+    r->hash = hash_key(topic, entity);
+    r->fields = fields;
+    r->bytes = json_dumpb(fields, NULL, 0, JSON_COMPACT) + strlen(entity) + 4;
+
+    /* Merge: fields overwrite, null removes. */
+    json_t *cur = json_object_get(st->topics[topic], entity);
+    if (!cur) {
+        cur = json_object();
+        json_object_set_new(st->topics[topic], entity, cur);
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(fields, k, v) {
+        if (json_is_null(v))
+            json_object_del(cur, k);
+        else
+            json_object_set(cur, k, v);
+    }
+    push_attrs_from(&r->at, entity, cur);
+
+    if (st->n == st->cap) {        /* the oldest change leaves the history */
+        push_rec_unref(st->ring[st->start]);
+        st->start = (st->start + 1) % st->cap;
+        st->n--;
+    }
+    st->ring[(st->start + st->n) % st->cap] = r;
+    st->n++;
+    return r;
+}
+
+push_frame *push_state_snapshot(push_state *st, int topic,
+                                const push_filter *f)
+{
+    json_t *items = json_object();
+    const char *id;
+    json_t *v;
+    push_attrs a = {0};
+    json_object_foreach(st->topics[topic], id, v) {
+        if (f && f->kind) {
+            push_attrs_from(&a, id, v);
+            if (!push_filter_match(f, id, &a))
+                continue;
+        }
+        json_object_set(items, id, v);
+    }
+    push_attrs_clear(&a);
+    return push_frame_json(json_pack("{s:s, s:s, s:I, s:I, s:o}", "type",
+                                     "snapshot", "topic", TOPICS[topic],
+                                     "epoch", (json_int_t)st->epoch, "offset",
+                                     (json_int_t)st->offset, "items", items));
+}

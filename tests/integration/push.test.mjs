@@ -1,0 +1,462 @@
+// tests/integration/push.test.mjs: the WebSocket push (push/, docs/PROTOCOL.md)
+// against the real server (sanitizer build) with real clients (npm `ws`).
+// Changes are published with the test-only {"op":"publish"} that
+// `serve --push-test` enables. Covers: config ws_url, snapshot then
+// deltas, district and bbox filters, resume without gap or duplicate,
+// history gone and epoch change after a restart (reset + snapshot), a
+// stalled client coalesced then dropped while a healthy one gets every
+// update, oversized and malformed messages, tokens, Origin,
+// permessage-deflate, and a clean SIGTERM. Waits have timeouts only to
+// never hang; nothing asserts on timing.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import net from "node:net";
+import { createRequire } from "node:module";
+
+const SRC = process.env.CT_SRC ?? path.resolve(".");
+const require = createRequire(path.join(SRC, "tests/package.json"));
+const WebSocket = require("ws");
+
+const BIN = process.env.CITYTWIN_BIN;
+const TMP = fs.mkdtempSync(path.join(process.env.CT_TEST_TMP ?? "/tmp", "push-"));
+const STORE = path.join(TMP, "store.sqlite");
+const TOKEN = "viewer-secret-1";
+const servers = [];
+
+function startServer(args) {
+  const p = spawn(BIN, ["serve", "--store", STORE, "--port", "0", "--ws-port", "0",
+    "--web", TMP, "--quiet", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start: " + log)), 30000);
+    p.stderr.on("data", (d) => {
+      log += d;
+      const h = /listening on (http:\/\/[0-9.]+:[0-9]+)\//.exec(log);
+      const w = /push listening on (wss?:\/\/[0-9.]+:[0-9]+)\//.exec(log);
+      if (h && w) { clearTimeout(timer); resolve({ http: h[1], ws: w[1] }); }
+    });
+    p.on("exit", (code) => { clearTimeout(timer); reject(new Error(`exited ${code}: ${log}`)); });
+  });
+  const s = { p, ready, log: () => log };
+  servers.push(s);
+  return s;
+}
+
+function exitOf(p, ms = 30000) {
+  return new Promise((resolve, reject) => {
+    if (p.exitCode !== null) return resolve(p.exitCode);
+    const timer = setTimeout(() => reject(new Error("no exit")), ms);
+    p.on("exit", (code, sig) => { clearTimeout(timer); resolve(code ?? sig); });
+  });
+}
+
+// A client that records every message and lets a test wait for one.
+class Client {
+  constructor(url, opts = {}, protocols) {
+    this.msgs = [];
+    this.waiters = [];
+    this.ws = new WebSocket(url, protocols, opts);
+    this.closed = new Promise((resolve) => this.ws.on("close", (code, reason) =>
+      resolve({ code, reason: reason.toString() })));
+    this.ws.on("error", () => {});
+    this.ws.on("message", (d) => {
+      const m = JSON.parse(d.toString());
+      this.msgs.push(m);
+      this.waiters = this.waiters.filter((w) => !w(m));
+    });
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.on("open", resolve);
+      this.ws.on("close", () => reject(new Error("closed before open")));
+    });
+    this.opened.catch(() => {});
+  }
+  send(o) { this.ws.send(typeof o === "string" ? o : JSON.stringify(o)); }
+  // The first message (already received or to come) matching pred.
+  wait(pred, what = "message", ms = 20000) {
+    const have = this.msgs.find(pred);
+    if (have) return Promise.resolve(have);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("timed out waiting for " + what)), ms);
+      this.waiters.push((m) => { if (!pred(m)) return false; clearTimeout(timer); resolve(m); return true; });
+    });
+  }
+  deltas(topic) { return this.msgs.filter((m) => m.type === "delta" && (!topic || m.topic === topic)); }
+  // entity -> list of field objects received in deltas, in order
+  received(topic) {
+    const out = new Map();
+    for (const d of this.deltas(topic))
+      for (const [id, f] of Object.entries(d.items)) {
+        if (!out.has(id)) out.set(id, []);
+        out.get(id).push(f);
+      }
+    return out;
+  }
+  close() { this.ws.terminate(); }
+}
+
+// A promise that fails instead of hanging the run.
+function within(p, ms, what) {
+  let timer;
+  return Promise.race([p.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error("timed out: " + what)), ms); })]);
+}
+
+// A raw WebSocket client on a plain socket that can truly stop reading
+// (the ws package may resume a paused socket by itself). It reads only
+// when told, and then looks for the close frame.
+class RawClient {
+  constructor(url) {
+    const u = new URL(url);
+    this.buf = Buffer.alloc(0);
+    this.sock = net.connect({ host: u.hostname, port: Number(u.port) });
+    this.sock.on("error", () => {});
+    this.ended = new Promise((resolve) => this.sock.on("close", resolve));
+    this.open = new Promise((resolve, reject) => {
+      this.sock.on("connect", () => this.sock.write(
+        `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\n` +
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+        "Sec-WebSocket-Version: 13\r\n\r\n"));
+      const onData = (d) => {
+        this.buf = Buffer.concat([this.buf, d]);
+        const e = this.buf.indexOf("\r\n\r\n");
+        if (e < 0) return;
+        this.sock.off("data", onData);
+        if (!this.buf.subarray(0, 12).toString().startsWith("HTTP/1.1 101")) reject(new Error("no 101"));
+        this.buf = this.buf.subarray(e + 4);
+        resolve();
+      };
+      this.sock.on("data", onData);
+    });
+  }
+  send(obj) {            // a masked text frame (zero mask key)
+    const p = Buffer.from(JSON.stringify(obj));
+    const h = p.length < 126 ? Buffer.from([0x81, 0x80 | p.length])
+      : Buffer.from([0x81, 0x80 | 126, p.length >> 8, p.length & 255]);
+    this.sock.write(Buffer.concat([h, Buffer.alloc(4), p]));
+  }
+  stall() { this.sock.pause(); }
+  // Read everything from now on; resolve with the close frame's code/reason.
+  readClose() {
+    return new Promise((resolve) => {
+      const scan = () => {
+        for (;;) {
+          const b = this.buf;
+          if (b.length < 2) return;
+          let n = b[1] & 0x7f, h = 2;
+          if (n === 126) { if (b.length < 4) return; n = b.readUInt16BE(2); h = 4; }
+          else if (n === 127) { if (b.length < 10) return; n = Number(b.readBigUInt64BE(2)); h = 10; }
+          if (b.length < h + n) return;
+          const op = b[0] & 0x0f, payload = b.subarray(h, h + n);
+          this.buf = b.subarray(h + n);
+          if (op === 8) return resolve({ code: payload.readUInt16BE(0), reason: payload.subarray(2).toString() });
+        }
+      };
+      this.sock.on("data", (d) => { this.buf = Buffer.concat([this.buf, d]); scan(); });
+      this.ended.then(() => resolve({ code: 1006, reason: "" }));
+      this.sock.resume();
+      scan();
+    });
+  }
+}
+
+let main, urls;
+const wsurl = (extra = "") => `${urls.ws}/?token=${TOKEN}${extra}`;
+async function connect(opts, protocols, url) {
+  const c = new Client(url ?? wsurl(), opts, protocols);
+  await c.opened;
+  await c.wait((m) => m.type === "hello", "hello");
+  return c;
+}
+async function publisher() { return connect(); }
+// Publish a list of [topic, id, fields], then a marker the caller can wait for.
+function publish(pub, list) {
+  for (const [topic, id, fields] of list) pub.send({ op: "publish", topic, id, fields });
+}
+
+before(async () => {
+  assert.ok(BIN, "CITYTWIN_BIN is set");
+  const imp = spawnSync(BIN, ["import", "--store", STORE,
+    path.join(SRC, "tests/fixtures/http/buildings.geojson")], { encoding: "utf8", timeout: 120000 });
+  assert.equal(imp.status, 0, "citytwin import: " + imp.stderr);
+  main = startServer(["--push-test", "--require-token", `${TOKEN},other-token`,
+    "--ws-sndbuf", "4096", "--ws-client-max", "262144", "--ws-history", "200"]);
+  urls = await main.ready;
+});
+
+after(async () => {
+  for (const s of servers) if (s.p.exitCode === null) s.p.kill("SIGKILL");
+});
+
+test("config gives ws_url with the client's host and the push port, and the server time", async () => {
+  const r = await fetch(`${urls.http}/api/v1/config`);
+  const cfg = await r.json();
+  const port = new URL(urls.ws).port;
+  assert.equal(cfg.ws_url, `ws://127.0.0.1:${port}/`);
+  assert.equal(typeof cfg.server_time_ms, "number");
+  assert.ok(Math.abs(cfg.server_time_ms - Date.now()) < 600000, "server clock is sane");
+});
+
+test("snapshot of merged state, then deltas with only the changed fields", async () => {
+  const pub = await publisher();
+  publish(pub, [["traffic", "road:s1", { speed: 40, district: "district:A" }],
+    ["traffic", "road:s2", { speed: 20, district: "district:B" }],
+    ["traffic", "road:s1", { speed: 35, congestion: 2 }]]);
+  // Our own publications come back to a subscriber: wait until they are in.
+  const probe = await connect();
+  probe.send({ op: "subscribe", topics: ["traffic"] });
+  await probe.wait((m) => m.type === "snapshot");
+  publish(pub, [["traffic", "road:probe1", { x: 1 }]]);
+  await probe.wait((m) => m.type === "delta" && m.items["road:probe1"], "probe delta");
+
+  const c = await connect();
+  c.send({ op: "subscribe", topics: [{ topic: "traffic" }] });
+  const snap = await c.wait((m) => m.type === "snapshot", "snapshot");
+  assert.equal(snap.topic, "traffic");
+  assert.deepEqual(snap.items["road:s1"], { speed: 35, district: "district:A", congestion: 2 });
+  assert.deepEqual(snap.items["road:s2"], { speed: 20, district: "district:B" });
+  assert.equal(typeof snap.epoch, "number");
+
+  publish(pub, [["traffic", "road:s2", { speed: 22 }], ["traffic", "road:s1", { congestion: null }]]);
+  await c.wait((m) => m.type === "delta" && m.items["road:s1"], "delta s1");
+  const got = c.received("traffic");
+  assert.deepEqual(got.get("road:s2"), [{ speed: 22 }]);
+  assert.deepEqual(got.get("road:s1"), [{ congestion: null }]);
+  const offs = c.deltas().map((d) => d.offset);
+  assert.ok(offs.every((o, i) => i === 0 || o >= offs[i - 1]), "offsets never go back");
+  assert.ok(offs[0] > snap.offset, "deltas come after the snapshot");
+  for (const x of [pub, probe, c]) x.close();
+});
+
+test("filters by district and bbox, evaluated on the merged state", async () => {
+  const pub = await publisher();
+  const byD = await connect(), byB = await connect();
+  byD.send({ op: "subscribe", topics: [{ topic: "parking", filter: { district: "district:410302" } }] });
+  byB.send({ op: "subscribe", topics: [{ topic: "parking", filter: { bbox: [112.40, 34.60, 112.45, 34.65] } }] });
+  await byD.wait((m) => m.type === "snapshot");
+  await byB.wait((m) => m.type === "snapshot");
+  publish(pub, [
+    ["parking", "park:in", { district: "district:410302", lon: 112.42, lat: 34.62, free: 5 }],
+    ["parking", "park:outd", { district: "district:410303", lon: 112.43, lat: 34.61, free: 6 }],
+    ["parking", "park:outb", { district: "district:410302", lon: 113.0, lat: 34.9, free: 7 }],
+    ["parking", "park:box", { bbox: [112.44, 34.64, 112.50, 34.70], free: 8 }],
+    ["parking", "park:in", { free: 4 }],        // no district in the delta itself
+    ["parking", "park:end", { district: "district:410302", lon: 112.41, lat: 34.61 }]]);
+  await byD.wait((m) => m.type === "delta" && m.items["park:end"], "end marker (district)");
+  await byB.wait((m) => m.type === "delta" && m.items["park:end"], "end marker (bbox)");
+  const d = byD.received("parking"), b = byB.received("parking");
+  assert.deepEqual([...d.keys()].sort(), ["park:end", "park:in", "park:outb"]);
+  assert.deepEqual(d.get("park:in").at(-1).free, 4);
+  assert.deepEqual([...b.keys()].sort(), ["park:box", "park:end", "park:in", "park:outd"]);
+  // A later snapshot applies the filter too.
+  const late = await connect();
+  late.send({ op: "subscribe", topics: [{ topic: "parking", filter: { bbox: [112.40, 34.60, 112.45, 34.65] } }] });
+  const snap = await late.wait((m) => m.type === "snapshot");
+  assert.deepEqual(Object.keys(snap.items).sort(), ["park:box", "park:end", "park:in", "park:outd"]);
+  // A bad filter is an error, not a subscription.
+  late.send({ op: "subscribe", topics: [{ topic: "parking", filter: { bbox: [1, 2, 0, 3] } }] });
+  const e = await late.wait((m) => m.type === "error");
+  assert.equal(e.code, "bad_request");
+  assert.match(e.message, /bbox/);
+  for (const x of [pub, byD, byB, late]) x.close();
+});
+
+test("resume after a dropped connection replays exactly the missed changes", async () => {
+  const pub = await publisher();
+  const c = await connect();
+  c.send({ op: "subscribe", topics: ["water"] });
+  await c.wait((m) => m.type === "snapshot");
+  publish(pub, [1, 2, 3].map((i) => ["water", `st:${i}`, { level: i, seq: i }]));
+  await c.wait((m) => m.type === "delta" && m.items["st:3"], "first three");
+  const last = c.deltas().at(-1);
+  c.close();
+  await within(c.closed, 20000, "close of c");
+  // A watcher tells when the server has taken the missed changes.
+  const watcher = await connect();
+  watcher.send({ op: "subscribe", topics: ["water"] });
+  await watcher.wait((m) => m.type === "snapshot");
+  publish(pub, [4, 5, 6, 7].map((i) => ["water", `st:${i}`, { level: i, seq: i }]));
+  publish(pub, [["water", "st:2", { level: 20, seq: 8 }]]);
+  await watcher.wait((m) => m.type === "delta" && m.items["st:2"]?.seq === 8, "seq 8 published");
+
+  const r = await connect();
+  r.send({ op: "subscribe", topics: ["water"], resume: { epoch: last.epoch, offset: last.offset } });
+  await r.wait((m) => m.type === "delta" && m.items["st:2"], "replayed st:2");
+  assert.equal(r.msgs.filter((m) => m.type === "snapshot" || m.type === "reset").length, 0,
+    "a resume within history sends no snapshot or reset");
+  const got = r.received("water");
+  assert.deepEqual([...got.keys()].sort(), ["st:2", "st:4", "st:5", "st:6", "st:7"]);
+  const seqs = [...got.values()].flat().map((f) => f.seq).sort((a, b) => a - b);
+  assert.deepEqual(seqs, [4, 5, 6, 7, 8], "no gap and no duplicate");
+  assert.equal(r.deltas().reduce((n, d) => n + d.count, 0), 5, "count sums the changes");
+  for (const x of [pub, watcher, r]) x.close();
+});
+
+test("a resume whose history is gone gets a reset and a fresh snapshot", async () => {
+  const pub = await publisher();
+  const c = await connect();
+  c.send({ op: "subscribe", topics: ["incidents"] });
+  await c.wait((m) => m.type === "snapshot");
+  const epoch = c.msgs[0].epoch;
+  // History keeps 200 changes (--ws-history 200): publish more than that.
+  publish(pub, Array.from({ length: 260 }, (_, i) => ["buildings", `b:${i}`, { fire: i % 2 === 0 }]));
+  publish(pub, [["incidents", "inc:last", { status: "open" }]]);
+  await c.wait((m) => m.type === "delta" && m.items["inc:last"], "marker");
+  const r = await connect();
+  r.send({ op: "subscribe", topics: ["incidents"], resume: { epoch, offset: 1 } });
+  const reset = await r.wait((m) => m.type === "reset", "reset");
+  assert.match(reset.reason, /history gone/);
+  const snap = await r.wait((m) => m.type === "snapshot", "snapshot after reset");
+  assert.deepEqual(snap.items["inc:last"], { status: "open" });
+  assert.ok(r.msgs.indexOf(reset) < r.msgs.indexOf(snap), "reset comes first");
+  for (const x of [pub, c, r]) x.close();
+});
+
+test("a stalled client is coalesced then dropped with its reason; a healthy one gets every update", async () => {
+  const pub = await publisher();
+  const healthy = await connect();
+  healthy.send({ op: "subscribe", topics: ["traffic"] });
+  await healthy.wait((m) => m.type === "snapshot");
+  const stalled = new RawClient(wsurl());
+  await within(stalled.open, 20000, "raw client open");
+  stalled.send({ op: "subscribe", topics: ["traffic"] });
+  stalled.stall();                  // stops reading: its socket fills up
+  // 4000 entities of ~430 bytes: far more than the 256 KiB bound and the
+  // socket buffers even when
+  // coalesced, while the healthy client takes each burst as it comes.
+  const N = 8000, E = 4000, pad = "p".repeat(400);
+  // Published in steps of 200 (~90 KB) that the healthy client takes in
+  // before the next: a publish rate it keeps up with.
+  for (let i = 0; i < N; i += 200) {
+    for (let j = i; j < i + 200; j++) publish(pub, [["traffic", `seg:${j % E}`, { v: j, pad }]]);
+    const last = `seg:${(i + 199) % E}`;
+    await healthy.wait((m) => m.type === "delta" && m.items[last]?.v === i + 199, "step " + i)
+      .catch((e) => { throw new Error(e.message + "\n" + main.log().slice(-1500)); });
+  }
+  publish(pub, [["traffic", "seg:end", { v: N }]]);
+  await healthy.wait((m) => m.type === "delta" && m.items["seg:end"], "healthy gets the end", 60000)
+    .catch((e) => { throw new Error(e.message + "\n" + main.log().slice(-1500)); });
+  const got = healthy.received("traffic");
+  for (let k = 0; k < E; k++) {
+    const vs = (got.get(`seg:${k}`) ?? []).map((f) => f.v);
+    assert.equal(vs.at(-1), k + E, `seg:${k} ends on its latest value`);
+  }
+  const changes = healthy.deltas().reduce((n, d) => n + d.count, 0);
+  assert.ok(changes >= N + 1, `healthy counted ${changes} changes`);
+  assert.match(main.log(), /dropped: too slow/);
+  const closed = await within(stalled.readClose(), 30000, "the stalled client's close");
+  assert.equal(closed.code, 4008);
+  assert.match(closed.reason, /too slow/);
+  for (const x of [pub, healthy]) x.close();
+});
+
+test("malformed messages get errors, then a close after repeated abuse; oversized gets 1009", async () => {
+  const c = await connect();
+  c.send("{not json");
+  const e = await c.wait((m) => m.type === "error", "error");
+  assert.equal(e.code, "bad_json");
+  c.send({ op: "dance" });
+  await c.wait((m) => m.type === "error" && m.code === "bad_request", "unknown op");
+  c.send({ op: "subscribe", topics: ["weather"] });
+  await c.wait((m) => m.type === "error" && m.code === "unknown_topic", "unknown topic");
+  c.send({ op: "ping" });
+  await c.wait((m) => m.type === "pong", "pong: still open");
+  c.send({ op: "time", client_ms: 12345 });
+  const t = await c.wait((m) => m.type === "time");
+  assert.equal(t.client_ms, 12345);
+  assert.equal(typeof t.server_ms, "number");
+  for (let i = 0; i < 12; i++) c.send("garbage " + i);
+  const closed = await within(c.closed, 20000, "close of c");
+  assert.equal(closed.code, 1008);
+  assert.match(closed.reason, /too many bad messages/);
+
+  const big = await connect();
+  big.send(JSON.stringify({ op: "ping", pad: "x".repeat(70000) }));
+  const bc = await within(big.closed, 20000, "close of big");
+  assert.equal(bc.code, 1009);
+  assert.match(bc.reason, /message too big/);
+});
+
+test("viewer token: missing or wrong is refused; query, sub-protocol and header are accepted", async () => {
+  const none = new Client(urls.ws + "/");
+  const n = await within(none.closed, 20000, "close of none");
+  assert.equal(n.code, 1008);
+  assert.match(n.reason, /token required/);
+  const bad = new Client(urls.ws + "/?token=nope");
+  const b = await within(bad.closed, 20000, "close of bad");
+  assert.equal(b.code, 1008);
+  assert.match(b.reason, /token rejected/);
+  assert.equal(bad.msgs.length, 0, "a refused client gets no data");
+  const viaProto = await connect({}, ["citytwin.v1", "bearer.other-token"], urls.ws + "/");
+  assert.equal(viaProto.ws.protocol, "citytwin.v1");
+  const viaHeader = await connect({ headers: { Authorization: `Bearer ${TOKEN}` } }, undefined, urls.ws + "/");
+  viaProto.close(); viaHeader.close();
+  assert.match(main.log(), /refused 127\.0\.0\.1: token rejected/);
+});
+
+test("Origin: another site is refused with a reason, the server's own host is accepted", async () => {
+  const evil = new Client(wsurl(), { origin: "http://evil.example" });
+  const e = await within(evil.closed, 20000, "close of evil");
+  assert.equal(e.code, 1008);
+  assert.match(e.reason, /origin not allowed: http:\/\/evil\.example/);
+  const own = await connect({ origin: "http://127.0.0.1:8080" });
+  own.close();
+});
+
+test("permessage-deflate is negotiated when offered, and frames still decode", async () => {
+  const c = await connect({ perMessageDeflate: true });
+  assert.match(c.ws.extensions, /permessage-deflate/);
+  c.send({ op: "subscribe", topics: ["vitals"] });
+  await c.wait((m) => m.type === "snapshot");
+  const plain = await connect({ perMessageDeflate: false });
+  assert.equal(plain.ws.extensions, "");
+  c.close(); plain.close();
+});
+
+test("TLS: with a certificate and key the push listener speaks wss:// and config says so", async (t) => {
+  const key = path.join(TMP, "key.pem"), cert = path.join(TMP, "cert.pem");
+  const gen = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1"], { encoding: "utf8", timeout: 60000 });
+  if (gen.error || gen.status !== 0) return t.skip("openssl is not available to make a certificate");
+  const s = startServer(["--tls-cert", cert, "--tls-key", key]);
+  const u = await s.ready;
+  assert.match(u.ws, /^wss:\/\//);
+  const cfg = await (await fetch(`${u.http}/api/v1/config`)).json();
+  assert.equal(cfg.ws_url, `wss://127.0.0.1:${new URL(u.ws).port}/`);
+  const c = new Client(u.ws + "/", { rejectUnauthorized: false });
+  await within(c.opened, 20000, "TLS open");
+  const hello = await c.wait((m) => m.type === "hello");
+  assert.equal(typeof hello.epoch, "number");
+  c.close();
+  s.p.kill("SIGTERM");
+  assert.equal(await exitOf(s.p), 0, s.log().slice(-2000));
+});
+
+test("a restart changes the epoch: resume gets a reset and a snapshot; publish is refused without --push-test", async () => {
+  const c = await connect();
+  const old = c.msgs[0];
+  c.close();
+  main.p.kill("SIGTERM");
+  assert.equal(await exitOf(main.p), 0, "clean exit (LeakSanitizer): " + main.log().slice(-2000));
+  const again = startServer([]);
+  const u2 = await again.ready;
+  const r = new Client(u2.ws + "/");
+  await r.opened;
+  const hello = await r.wait((m) => m.type === "hello");
+  assert.notEqual(hello.epoch, old.epoch);
+  r.send({ op: "subscribe", topics: ["alerts"], resume: { epoch: old.epoch, offset: old.offset } });
+  const reset = await r.wait((m) => m.type === "reset");
+  assert.match(reset.reason, /epoch changed/);
+  const snap = await r.wait((m) => m.type === "snapshot");
+  assert.equal(snap.epoch, hello.epoch);
+  r.send({ op: "publish", topic: "alerts", id: "a1", fields: { level: "red" } });
+  const e = await r.wait((m) => m.type === "error");
+  assert.equal(e.code, "forbidden");
+  const closing = r.closed;
+  again.p.kill("SIGTERM");
+  const cl = await within(closing, 20000, "close on SIGTERM");
+  assert.equal(cl.code, 1001, "clients hear the server stopping");
+  assert.equal(await exitOf(again.p), 0, again.log().slice(-2000));
+});

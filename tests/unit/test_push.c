@@ -1,0 +1,236 @@
+/* tests/unit/test_push.c: the push module's insides without sockets: state
+ * merge and history ring, filters, per-client coalescing and watermarks,
+ * the backlog bound, and subscribe/resume handling (push_int.h). */
+#include "push/push_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/ut.h"
+
+static json_t *frame_json(push_frame *f)
+{
+    json_t *j = f ? json_loadb((const char *)f->data + PUSH_PRE, f->len, 0,
+                               NULL) : NULL;
+    push_frame_unref(f);
+    return j;
+}
+
+static int T(const char *name) { return push_topic_index(name); }
+
+static void test_state_merge_and_history(void)
+{
+    push_state st;
+    push_state_init(&st, 3, 42);
+    push_state_apply(&st, T("traffic"), "r1", json_pack("{s:i, s:s}", "speed", 40, "district", "d1"));
+    push_state_apply(&st, T("traffic"), "r1", json_pack("{s:i, s:n}", "jam", 2, "district"));
+    push_rec *r = push_state_apply(&st, T("traffic"), "r1", json_pack("{s:i}", "speed", 30));
+    UT_EQ_INT(r->offset, 3);
+    json_t *cur = json_object_get(st.topics[T("traffic")], "r1");
+    UT_EQ_INT(json_integer_value(json_object_get(cur, "speed")), 30);
+    UT_EQ_INT(json_integer_value(json_object_get(cur, "jam")), 2);
+    UT_CHECK(json_object_get(cur, "district") == NULL);   /* null removed it */
+    UT_EQ_INT(push_state_oldest(&st), 1);
+    push_state_apply(&st, T("water"), "w1", json_pack("{s:i}", "level", 1));
+    push_state_apply(&st, T("water"), "w2", json_pack("{s:i}", "level", 2));
+    UT_EQ_INT(st.n, 3);                       /* ring of 3 */
+    UT_EQ_INT(push_state_oldest(&st), 3);
+    UT_EQ_INT(push_state_at(&st, 0)->offset, 3);
+    UT_EQ_INT(push_state_at(&st, 2)->offset, 5);
+    UT_EQ_INT(push_topic_index("weather"), -1);
+    push_state_free(&st);
+}
+
+static void test_filters(void)
+{
+    push_filter f;
+    ct_err e;
+    ct_err_clear(&e);
+    json_t *j = json_pack("{s:[f,f,f,f]}", "bbox", 1.0, 1.0, 0.0, 2.0);
+    UT_EQ_INT(push_filter_parse(j, &f, &e), CT_EINVAL);
+    UT_CHECK(strstr(e.msg, "bbox") != NULL);
+    json_decref(j);
+    j = json_pack("{s:s, s:[i,i,i,i]}", "district", "d", "bbox", 0, 0, 1, 1);
+    UT_EQ_INT(push_filter_parse(j, &f, &e), CT_EINVAL);
+    json_decref(j);
+
+    j = json_pack("{s:[f,f,f,f]}", "bbox", 112.0, 34.0, 113.0, 35.0);
+    UT_EQ_INT(push_filter_parse(j, &f, &e), CT_OK);
+    json_decref(j);
+    push_attrs a = {0};
+    json_t *s = json_pack("{s:f, s:f}", "lon", 112.5, "lat", 34.5);
+    push_attrs_from(&a, "x", s);
+    UT_CHECK(push_filter_match(&f, "x", &a));
+    json_object_set_new(s, "lon", json_real(114.0));
+    push_attrs_from(&a, "x", s);
+    UT_CHECK(!push_filter_match(&f, "x", &a));
+    json_decref(s);
+    s = json_pack("{s:[f,f,f,f]}", "bbox", 112.9, 34.9, 114.0, 36.0);
+    push_attrs_from(&a, "x", s);          /* intersecting bbox passes */
+    UT_CHECK(push_filter_match(&f, "x", &a));
+    json_decref(s);
+    push_filter_clear(&f);
+
+    j = json_pack("{s:s}", "district", "district:410302");
+    UT_EQ_INT(push_filter_parse(j, &f, &e), CT_OK);
+    json_decref(j);
+    push_attrs_from(&a, "district:410302", NULL);   /* vitals of it */
+    UT_CHECK(push_filter_match(&f, "district:410302", &a));
+    push_attrs_from(&a, "city", NULL);
+    UT_CHECK(!push_filter_match(&f, "city", &a));
+    push_attrs_clear(&a);
+    push_filter_clear(&f);
+}
+
+static void test_client_coalesces_and_watermarks(void)
+{
+    push_state st;
+    push_state_init(&st, 100, 7);
+    push_client c;
+    push_client_init(&c, 1 << 20, 0);
+    c.topics = 1u << T("traffic") | 1u << T("parking");
+    push_rec *r;
+    r = push_state_apply(&st, T("traffic"), "a", json_pack("{s:i}", "v", 1));
+    UT_EQ_INT(push_client_offer(&c, r), 1);
+    r = push_state_apply(&st, T("alerts"), "x", json_pack("{s:i}", "v", 1));
+    UT_EQ_INT(push_client_offer(&c, r), 0);         /* not subscribed */
+    r = push_state_apply(&st, T("parking"), "p", json_pack("{s:i}", "v", 1));
+    push_client_offer(&c, r);
+    r = push_state_apply(&st, T("traffic"), "a", json_pack("{s:i, s:i}", "v", 2, "w", 9));
+    push_client_offer(&c, r);
+    UT_EQ_INT(c.nslots, 2);                           /* a coalesced */
+    UT_EQ_INT(c.seen, 4);
+
+    json_t *f1 = frame_json(push_client_next(&c, &st));
+    UT_EQ_STR(json_string_value(json_object_get(f1, "topic")), "traffic");
+    UT_EQ_INT(json_integer_value(json_object_get(f1, "count")), 2);
+    json_t *a = json_object_get(json_object_get(f1, "items"), "a");
+    UT_EQ_INT(json_integer_value(json_object_get(a, "v")), 2);
+    UT_EQ_INT(json_integer_value(json_object_get(a, "w")), 9);
+    /* parking (offset 3) is still owed: the watermark stops before it */
+    UT_EQ_INT(json_integer_value(json_object_get(f1, "offset")), 2);
+    json_t *f2 = frame_json(push_client_next(&c, &st));
+    UT_EQ_STR(json_string_value(json_object_get(f2, "topic")), "parking");
+    UT_EQ_INT(json_integer_value(json_object_get(f2, "offset")), 4);
+    UT_CHECK(push_client_next(&c, &st) == NULL);
+    UT_EQ_INT(c.owed, 0);
+    json_decref(f1);
+    json_decref(f2);
+
+    /* One plain change: the shared cached frame is used. */
+    r = push_state_apply(&st, T("traffic"), "b", json_pack("{s:i}", "v", 3));
+    push_client_offer(&c, r);
+    push_frame *f = push_client_next(&c, &st);
+    UT_CHECK(f == r->frame);
+    push_frame_unref(f);
+    push_client_free(&c);
+    push_state_free(&st);
+}
+
+static void test_client_bound(void)
+{
+    push_state st;
+    push_state_init(&st, 1000, 1);
+    push_client c;
+    push_client_init(&c, 2000, 0);
+    c.topics = 1u << T("buildings");
+    int rc = 0, i;
+    char id[32];
+    for (i = 0; i < 500 && rc >= 0; i++) {
+        snprintf(id, sizeof id, "b:%d", i);
+        rc = push_client_offer(&c, push_state_apply(&st, T("buildings"), id,
+                               json_pack("{s:s}", "pad", "0123456789012345678901234567890123456789")));
+    }
+    UT_EQ_INT(rc, -1);
+    UT_CHECK(i < 100);
+    UT_CHECK(c.overflow);
+    UT_EQ_INT(c.nslots, 0);       /* freed, not kept */
+    UT_EQ_INT(c.owed, 0);
+    /* The same entity again and again never grows past one slot. */
+    push_client d;
+    push_client_init(&d, 2000, 0);
+    d.topics = 1u << T("buildings");
+    for (i = 0; i < 10; i++)
+        UT_EQ_INT(push_client_offer(&d, push_state_apply(&st, T("buildings"), "same",
+                                    json_pack("{s:i}", "v", i))), 1);
+    UT_EQ_INT(d.nslots, 1);
+    push_client_free(&d);
+    push_client_free(&c);
+    push_state_free(&st);
+}
+
+static int no_publish(const char *t, const char *id, json_t *f)
+{
+    (void)t; (void)id;
+    json_decref(f);
+    return 0;
+}
+
+static json_t *pop(push_client *c, push_state *st)
+{
+    return frame_json(push_client_next(c, st));
+}
+
+static void test_proto_subscribe_resume(void)
+{
+    push_state st;
+    push_state_init(&st, 4, 99);
+    for (int i = 0; i < 6; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "w%d", i);
+        push_state_apply(&st, T("water"), id, json_pack("{s:i}", "level", i));
+    }
+    push_proto_env env = {&st, 0, no_publish};
+    push_client c;
+    push_client_init(&c, 1 << 20, st.offset);
+    const char *m = "{\"op\":\"subscribe\",\"topics\":[\"water\"],"
+                    "\"resume\":{\"epoch\":99,\"offset\":4}}";
+    UT_EQ_INT(push_proto_handle(&c, &env, m, strlen(m)), 0);
+    json_t *d = pop(&c, &st);
+    UT_EQ_STR(json_string_value(json_object_get(d, "type")), "delta");
+    UT_EQ_INT(json_object_size(json_object_get(d, "items")), 2);   /* w4 w5 */
+    UT_EQ_INT(json_integer_value(json_object_get(d, "offset")), 6);
+    json_decref(d);
+
+    push_client_free(&c);
+    push_client_init(&c, 1 << 20, st.offset);
+    m = "{\"op\":\"subscribe\",\"topics\":[\"water\"],\"resume\":{\"epoch\":99,\"offset\":1}}";
+    push_proto_handle(&c, &env, m, strlen(m));
+    d = pop(&c, &st);
+    UT_EQ_STR(json_string_value(json_object_get(d, "type")), "reset");
+    UT_CHECK(strstr(json_string_value(json_object_get(d, "reason")), "history gone"));
+    json_decref(d);
+    d = pop(&c, &st);
+    UT_EQ_STR(json_string_value(json_object_get(d, "type")), "snapshot");
+    UT_EQ_INT(json_object_size(json_object_get(d, "items")), 6);
+    json_decref(d);
+
+    m = "{\"op\":\"subscribe\",\"topics\":[\"water\"],\"resume\":{\"epoch\":5,\"offset\":6}}";
+    push_proto_handle(&c, &env, m, strlen(m));
+    d = pop(&c, &st);
+    UT_CHECK(strstr(json_string_value(json_object_get(d, "reason")), "epoch changed"));
+    json_decref(d);
+    json_decref(pop(&c, &st));
+
+    UT_EQ_INT(push_proto_handle(&c, &env, "{oops", 5), 1);
+    d = pop(&c, &st);
+    UT_EQ_STR(json_string_value(json_object_get(d, "code")), "bad_json");
+    json_decref(d);
+    m = "{\"op\":\"publish\",\"topic\":\"water\",\"id\":\"w\",\"fields\":{}}";
+    UT_EQ_INT(push_proto_handle(&c, &env, m, strlen(m)), 1);
+    d = pop(&c, &st);
+    UT_EQ_STR(json_string_value(json_object_get(d, "code")), "forbidden");
+    json_decref(d);
+    push_client_free(&c);
+    push_state_free(&st);
+}
+
+int main(void)
+{
+    UT_RUN(test_state_merge_and_history);
+    UT_RUN(test_filters);
+    UT_RUN(test_client_coalesces_and_watermarks);
+    UT_RUN(test_client_bound);
+    UT_RUN(test_proto_subscribe_resume);
+    return ut_done();
+}
