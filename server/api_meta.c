@@ -2,6 +2,7 @@
  * it read its store), /api/v1/config (what the page needs to know: version,
  * city, WebSocket URL, attribution), and the 404 for unknown /api paths. */
 #include "server/api.h"
+#include "server/serve_live.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -108,15 +109,19 @@ int api_config(http_req *r)
         !name_en[0])
         strcpy(name_en, "Luoyang");
     json_t *body = json_pack(
-        "{s:s, s:{s:s, s:s}, s:o, s:I, s:o, s:{s:s, s:s, s:s, s:s}}",
+        "{s:s, s:{s:s, s:s}, s:o, s:I, s:o, s:o, s:{s:s, s:s, s:s, s:s,"
+        " s:s, s:s, s:s, s:s, s:s}}",
         "version", CITYTWIN_VERSION,
         "city", "name", name, "name_en", name_en,
         "ws_url", ws_url(r),           /* null when push is off */
         "server_time_ms", now_ms(),   /* the page's clock offset */
         "attribution", attribution(db),
+        "thresholds", serve_live_thresholds(),
         "links", "layers", "/api/v1/layers", "items", "/api/v1/items/{id}",
         "tileset", "/tiles/tileset.json", "basemap",
-        "/basemap/{z}/{x}/{y}.png");
+        "/basemap/{z}/{x}/{y}.png", "state", "/api/v1/state",
+        "history", "/api/v1/history", "vitals", "/api/v1/vitals",
+        "alerts", "/api/v1/alerts", "incidents", "/api/v1/incidents");
     return http_reply_json(r, 200, body);
 }
 

@@ -29,6 +29,7 @@ static struct {
     /* state */
     char live_buf[1024], auth_buf[1024];
     live_engine *e;
+    json_t *thr_json;       /* the thresholds file, for /api/v1/config */
     auth_db *auth;
     push_opts *po;
     scenario *sc;
@@ -236,6 +237,7 @@ static int open_engine(const http_conf *c)
         L.e = NULL;
         return fatal;
     }
+    L.thr_json = thr ? json_load_file(thr, 0, NULL) : NULL;
     fprintf(stderr, "citytwin serve: live engine on %s (history %s, "
             "thresholds %s)\n", c->store, hist, thr ? thr : "built-in");
     if (L.simulate) {
@@ -325,10 +327,17 @@ void serve_live_stop(void)
     L.sim_ok = 0;
     live_close(L.e);
     L.e = NULL;
+    json_decref(L.thr_json);
+    L.thr_json = NULL;
     scenario_free(L.sc);
     L.sc = NULL;
     auth_close(L.auth);
     L.auth = NULL;
+}
+
+json_t *serve_live_thresholds(void)
+{
+    return L.thr_json ? json_deep_copy(L.thr_json) : json_null();
 }
 
 live_engine *serve_live_engine(void)

@@ -52,6 +52,9 @@ void serve_live_attach_push(void);
  * token database. Safe when not started. */
 void serve_live_stop(void);
 
+/* A copy of the thresholds file the engine uses (JSON null without one),
+ * so the page colours values by the server's rules. */
+json_t *serve_live_thresholds(void);
 /* The engine, or NULL when live is off. */
 live_engine *serve_live_engine(void);
 /* The token database (NULL when it could not be opened). */

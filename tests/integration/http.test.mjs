@@ -374,6 +374,10 @@ test("web page: the wall's index.html at / is served with its modules", async ()
   const js = await fetch(base + "/js/main.js");
   assert.equal(js.status, 200);
   assert.match(js.headers.get("content-type"), /javascript/);
+  // the leader's view has a short address of its own
+  const leader = await fetch(base + "/leader");
+  assert.equal(leader.status, 200);
+  assert.match(await leader.text(), /js\/leader\.js/);
 });
 
 test("tiles: MIME types, CORS, Cache-Control, strong ETag and 304", async () => {

@@ -9,6 +9,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
+import fs from "node:fs";
 import {
   BIN, buildStore, createToken, exitOf, iso, req, startServer, stopServer, tmpdir, until,
 } from "./live_lib.mjs";
@@ -37,6 +38,17 @@ before(async () => {
 after(async () => { if (srv) await stopServer(srv); });
 
 const post = (p, body, token = FEED, opts = {}) => req(base, "POST", p, { body, token, ...opts });
+
+test("config names the live endpoints and carries the server's thresholds", async () => {
+  const r = await req(base, "GET", "/api/v1/config");
+  assert.equal(r.status, 200);
+  assert.equal(r.json.links.state, "/api/v1/state");
+  assert.equal(r.json.links.history, "/api/v1/history");
+  // the page colours values by the file the engine uses, not its own constants
+  const file = JSON.parse(fs.readFileSync(path.join(process.env.CT_SRC, "data", "thresholds.json"), "utf8"));
+  assert.deepEqual(r.json.thresholds.tpi_bands, file.tpi_bands);
+  assert.ok(Array.isArray(r.json.thresholds.alerts) && r.json.thresholds.alerts.length > 0);
+});
 
 test("ingest: accepted observations move the city's traffic vitals", async () => {
   const v0 = (await req(base, "GET", "/api/v1/vitals")).json;
