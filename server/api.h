@@ -49,6 +49,13 @@ int api_incident_create(http_req *r); /* POST /api/v1/incidents */
 int api_incident(http_req *r);        /* GET /api/v1/incidents/{id} */
 int api_incident_action(http_req *r); /* POST /api/v1/incidents/{id}/{action} */
 
+/* rescue map (issue 8, docs/RESCUE.md): server/api_rescue*.c */
+int api_rescue_nearest(http_req *r);  /* GET /api/v1/rescue/nearest */
+int api_rescue_context(http_req *r);  /* GET /api/v1/rescue/context */
+int api_rescue_route(http_req *r);    /* GET /api/v1/rescue/route */
+int api_rescue_plan(http_req *r);     /* GET /api/v1/rescue/plan */
+int api_rescue_coverage(http_req *r); /* GET /api/v1/rescue/coverage */
+
 /* The layer of this id, or a 404 naming the known layers already sent. */
 struct layer_def;
 const struct layer_def *api_find_layer(http_req *r, const char *id);

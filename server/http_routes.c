@@ -27,6 +27,11 @@ const http_route HTTP_ROUTES[] = {
     {"POST", "/api/v1/incidents", api_incident_create},
     {"GET", "/api/v1/incidents/{}", api_incident},
     {"POST", "/api/v1/incidents/{}/{}", api_incident_action},
+    {"GET", "/api/v1/rescue/nearest", api_rescue_nearest},    /* issue 8 */
+    {"GET", "/api/v1/rescue/context", api_rescue_context},    /* issue 8 */
+    {"GET", "/api/v1/rescue/route", api_rescue_route},        /* issue 8 */
+    {"GET", "/api/v1/rescue/plan", api_rescue_plan},          /* issue 8 */
+    {"GET", "/api/v1/rescue/coverage", api_rescue_coverage},  /* issue 8 */
     {"*", "/api/*", api_unknown},
     {"GET", "/tiles/*", api_tiles},
     {"GET", "/basemap/*", api_basemap},

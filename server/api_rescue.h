@@ -1,0 +1,62 @@
+/* server/api_rescue.h: shared by the rescue map's handlers (issue 8):
+ * server/api_rescue.c (parameters, the road graph of the server, nearest
+ * resources, building context) and server/api_rescue_route.c (route, plan,
+ * coverage). The graph is built from the store on the first rescue request
+ * that needs it and kept for the server's life (immutable, shared). */
+#ifndef SERVER_API_RESCUE_H
+#define SERVER_API_RESCUE_H
+
+#include "server/api.h"
+#include "spatial/graph.h"
+#include "spatial/nearest.h"
+
+/* A point farther than this from every road node is not routed (422). */
+#define RESCUE_SNAP_MAX_M 1500.0
+
+/* Parse a required (or optional with def) number param in [lo, hi]; 400
+ * sent naming the parameter when bad (returns -1). */
+int rescue_num(http_req *r, const http_qparam *q, int n, const char *name,
+               int required, double def, double lo, double hi, double *out);
+/* lon= and lat= (named lonp/latp) as a point; -1 with 400 sent. */
+int rescue_point(http_req *r, const http_qparam *q, int n, const char *lonp,
+                 const char *latp, double *lon, double *lat);
+
+/* The server's road graph (built on first use), or NULL with 503 sent. */
+const rgraph *rescue_graph(http_req *r);
+/* Is the point inside the road network's extent (with a 2 km margin)? */
+int rescue_in_extent(const rgraph *g, double lon, double lat);
+
+/* Seconds per segment now: live traffic speeds where the engine has a
+ * fresh one, else the segment's speed. *vmax: the top speed used;
+ * *nlive: segments on live speeds. NULL on out-of-memory. */
+double *rescue_seconds(const rgraph *g, double *vmax, int *nlive,
+                       unsigned char **is_live);
+
+/* Snap a point to a graph node that has leaving (out=1) or entering arcs;
+ * -1 with 422/500 sent when there is none within RESCUE_SNAP_MAX_M. what
+ * names the point in the message. */
+int rescue_snap(http_req *r, sqlite3 *db, const rgraph *g, double lon,
+                double lat, int out, const char *what, double *snap_m);
+
+/* The same without a reply: -1 with err (CT_ENOTFOUND: none near). */
+int rescue_snap_node(sqlite3 *db, const rgraph *g, double lon, double lat,
+                     int out, double *snap_m, ct_err *err);
+
+/* GeoJSON geometry of a path (LineString along its segments). */
+json_t *rescue_path_line(const rgraph *g, const rgraph_path *p);
+/* {type: LineString} of one segment in its stored direction. */
+json_t *rescue_seg_coords(const rgraph *g, int s, int fwd);
+
+/* The fire stations as points: id, name, lon, lat (malloc'd array). */
+typedef struct rescue_station {
+    char id[64], name[128];
+    double lon, lat;
+    int engines;
+} rescue_station;
+int rescue_stations(sqlite3 *db, rescue_station **out, int *n, ct_err *err);
+/* The same, read once for the server's life, with each station's graph
+ * node (leaving arcs; -1 when off the roads). Shared: do not free. */
+int rescue_station_nodes(sqlite3 *db, const rgraph *g, const rescue_station **st,
+                         const int **node, int *n, ct_err *err);
+
+#endif

@@ -1,0 +1,186 @@
+/* server/api_rescue_cover.c: GET /api/v1/rescue/coverage (issue 8): what a
+ * fire station reaches within N minutes under current traffic (road
+ * segments and their convex hull), or, without station=, the road segments
+ * no station reaches in time (one multi-source Dijkstra from all). A
+ * segment counts as reached when it can be driven end to end in time in an
+ * allowed direction. */
+#include "server/api_rescue.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/auth.h"
+
+typedef struct pt {
+    double x, y;
+} pt;
+
+static int by_xy(const void *a, const void *b)
+{
+    const pt *p = a, *q = b;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    return (p->y > q->y) - (p->y < q->y);
+}
+
+static double cross(pt o, pt a, pt b)
+{
+    return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
+}
+
+/* Convex hull (Andrew's monotone chain) as a closed GeoJSON Polygon, or
+ * JSON null below three distinct points. Sorts p. */
+static json_t *hull_json(pt *p, int n)
+{
+    if (n < 3)
+        return json_null();
+    qsort(p, (size_t)n, sizeof *p, by_xy);
+    pt *h = malloc(2 * ((size_t)n + 1) * sizeof *h);
+    if (!h)
+        return json_null();
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        while (k >= 2 && cross(h[k - 2], h[k - 1], p[i]) <= 0)
+            k--;
+        h[k++] = p[i];
+    }
+    for (int i = n - 2, t = k + 1; i >= 0; i--) {
+        while (k >= t && cross(h[k - 2], h[k - 1], p[i]) <= 0)
+            k--;
+        h[k++] = p[i];
+    }
+    json_t *res = json_null();
+    if (k >= 4) {   /* closed: first point repeated */
+        json_t *ring = json_array();
+        for (int i = 0; i < k; i++)
+            json_array_append_new(ring, json_pack("[f,f]", h[i].x, h[i].y));
+        res = json_pack("{s:s, s:[o]}", "type", "Polygon", "coordinates", ring);
+    }
+    free(h);
+    return res;
+}
+
+/* Per segment: 1 when one of its allowed directions is driven end to end
+ * within limit from the sources (dist from rgraph_sssp). */
+static unsigned char *reached_segments(const rgraph *g, const double *sec,
+                                       const double *dist, double limit)
+{
+    unsigned char *ok = calloc((size_t)g->ns + 1, 1);
+    for (int a = 0; ok && a < g->na; a++) {
+        int s = g->arc_seg[a];
+        if (dist[g->arc_tail[a]] + sec[s] <= limit)
+            ok[s] = 1;
+    }
+    return ok;
+}
+
+/* MultiLineString of the segments with ok[s] == want; totals. */
+static json_t *segments_json(const rgraph *g, const unsigned char *ok, int want,
+                             int geometry, int *count, double *len)
+{
+    json_t *lines = geometry ? json_array() : NULL;
+    *count = 0, *len = 0;
+    for (int s = 0; s < g->ns; s++) {
+        if (!!ok[s] != want || g->seg_from[s] == g->seg_to[s])
+            continue;
+        (*count)++;
+        *len += g->seg_len[s];
+        if (lines)
+            json_array_append_new(lines, rescue_seg_coords(g, s, 1));
+    }
+    return lines ? json_pack("{s:s, s:o}", "type", "MultiLineString",
+                             "coordinates", lines) : json_null();
+}
+
+int api_rescue_coverage(http_req *r)
+{
+    char who[80];
+    if (api_authorize(r, AUTH_VIEWER, who, sizeof who))
+        return r->status;
+    static const char *const allowed[] = {"station", "minutes", "geometry", NULL};
+    http_qparam q[8];
+    char buf[1024];
+    ct_err err;
+    ct_err_clear(&err);
+    int n = http_query_parse(r, allowed, q, 8, buf, sizeof buf, &err);
+    if (n < 0)
+        return http_reply_ct(r, &err);
+    double minutes, geometry;
+    if (rescue_num(r, q, n, "minutes", 0, 5, 0.5, 120, &minutes) ||
+        rescue_num(r, q, n, "geometry", 0, 1, 0, 1, &geometry))
+        return r->status;
+    const char *want = http_query_get(q, n, "station");
+    sqlite3 *db = api_db(r);
+    const rgraph *g = db ? rescue_graph(r) : NULL;
+    if (!g)
+        return r->status;
+    const rescue_station *st = NULL;
+    const int *node = NULL;
+    int nst = 0;
+    if (rescue_station_nodes(db, g, &st, &node, &nst, &err))
+        return http_reply_ct(r, &err);
+    int *src = malloc(((size_t)nst + 1) * sizeof *src), ns = 0, one = -1;
+    for (int i = 0; src && i < nst; i++) {
+        if (want && *want && strcmp(st[i].id, want))
+            continue;
+        one = i;
+        if (node[i] >= 0)   /* a station off the roads covers nothing */
+            src[ns++] = node[i];
+    }
+    if (want && *want && one < 0) {
+        free(src);
+        return http_reply_error(r, 404, "station: '%.60s' is not a fire station "
+                                "id (see /api/v1/layers/fire_stations/items)", want);
+    }
+    if (want && *want && ns == 0) {
+        free(src);
+        return http_reply_error(r, 422, "station %s is not near the road network "
+                                "(no road node within %.0f m)", want,
+                                RESCUE_SNAP_MAX_M);
+    }
+    double vmax = 0, limit = minutes * 60;
+    int nlive = 0;
+    double *sec = rescue_seconds(g, &vmax, &nlive, NULL);
+    double *dist = malloc(((size_t)g->nn + 1) * sizeof *dist);
+    json_t *res = NULL;
+    if (src && sec && dist &&
+        rgraph_sssp(g, sec, src, ns, 0, limit, NULL, 0, dist, NULL, NULL) >= 0) {
+        unsigned char *ok = reached_segments(g, sec, dist, limit);
+        int cnt = 0, total = 0;
+        double len = 0, total_len = 0;
+        for (int s = 0; s < g->ns; s++)
+            if (g->seg_from[s] != g->seg_to[s])
+                total++, total_len += g->seg_len[s];
+        if (ok && want && *want) {
+            pt *p = malloc(((size_t)g->nn + 1) * sizeof *p);
+            int np = 0;
+            for (int v = 0; p && v < g->nn; v++)
+                if (dist[v] <= limit)
+                    p[np++] = (pt){g->lon[v], g->lat[v]};
+            json_t *segs = segments_json(g, ok, 1, geometry > 0, &cnt, &len);
+            res = json_pack("{s:{s:s, s:s, s:f, s:f}, s:f, s:i, s:i, s:f, s:o, s:o}",
+                            "station", "id", st[one].id, "name", st[one].name,
+                            "lon", st[one].lon, "lat", st[one].lat,
+                            "minutes", minutes, "live_segments", nlive,
+                            "segments", cnt, "length_m", round(len),
+                            "reachable", segs, "hull",
+                            p && geometry > 0 ? hull_json(p, np) : json_null());
+            free(p);
+        } else if (ok) {
+            json_t *segs = segments_json(g, ok, 0, geometry > 0, &cnt, &len);
+            res = json_pack("{s:f, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:o}",
+                            "minutes", minutes, "stations", ns, "live_segments",
+                            nlive, "segments_total", total, "uncovered_segments",
+                            cnt, "uncovered_length_m", round(len),
+                            "covered_pct", total_len > 0 ?
+                            round(1000 * (1 - len / total_len)) / 10 : 0.0,
+                            "total_length_m", round(total_len), "uncovered", segs);
+        }
+        free(ok);
+    }
+    free(src), free(sec), free(dist);
+    if (!res)
+        return http_reply_error(r, 500, "coverage: out of memory");
+    return http_reply_json(r, 200, res);
+}

@@ -1,0 +1,191 @@
+// tests/integration/rescue.test.mjs: the rescue map's endpoints (issue 8,
+// docs/RESCUE.md) on the real server and a generated store: nearest
+// resources agree with brute force over the layer, bad coordinates get 400
+// naming the parameter, routes respect one-way streets and use live
+// speeds, a point off the network gets a clear 422 (never a hang), plan
+// ranks stations by ETA, coverage grows with the minutes.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, test } from "node:test";
+
+import {
+  BIN, buildStore, createToken, iso, req, startServer, stopServer, tmpdir,
+} from "./live_lib.mjs";
+
+const TMP = tmpdir("rescue");
+const AUTH = path.join(TMP, "auth.sqlite");
+let STORE, FEED, srv, base, stations = [];
+
+before(async () => {
+  assert.ok(BIN, "CITYTWIN_BIN is set");
+  STORE = buildStore(TMP);
+  FEED = createToken(AUTH, "feeder", "feed-rescue");
+  srv = startServer(["--store", STORE, "--auth-db", AUTH, "--live", path.join(TMP, "live.sqlite")]);
+  base = await srv.ready;
+  const r = await req(base, "GET", "/api/v1/layers/fire_stations/items?limit=10000");
+  assert.equal(r.status, 200, r.text);
+  stations = r.json.features.map((f) => ({ id: f.id, lon: f.geometry.coordinates[0], lat: f.geometry.coordinates[1] }));
+  assert.ok(stations.length >= 3, "the store has fire stations");
+});
+
+after(async () => { if (srv) await stopServer(srv); });
+
+const get = (p) => req(base, "GET", p);
+const hav = (a, b) => {
+  const d = Math.PI / 180, R = 6371008.8;
+  const s1 = Math.sin((b.lat - a.lat) * d / 2), s2 = Math.sin((b.lon - a.lon) * d / 2);
+  return 2 * R * Math.asin(Math.sqrt(s1 * s1 + Math.cos(a.lat * d) * Math.cos(b.lat * d) * s2 * s2));
+};
+// A point between two stations: inside the city, on no station.
+const midpoint = (i, j) => ({ lon: (stations[i].lon + stations[j].lon) / 2, lat: (stations[i].lat + stations[j].lat) / 2 });
+
+test("nearest: fire stations by distance agree with brute force; hydrants within the radius", async () => {
+  for (let i = 0; i + 1 < Math.min(stations.length, 8); i++) {
+    const p = midpoint(i, i + 1);
+    const r = await get(`/api/v1/rescue/nearest?lon=${p.lon}&lat=${p.lat}&k=3`);
+    assert.equal(r.status, 200, r.text);
+    const got = r.json.layers.fire_stations;
+    const want = stations.map((s) => hav(p, s)).sort((a, b) => a - b).slice(0, 3);
+    assert.equal(got.length, 3);
+    got.forEach((g, k) => assert.ok(Math.abs(g.distance_m - want[k]) < 0.2, `${g.distance_m} vs ${want[k]}`));
+    for (const h of r.json.layers.hydrants) assert.ok(h.distance_m <= 500 && h.id);
+    for (const l of ["hospitals", "police", "water_stations"]) assert.ok(Array.isArray(r.json.layers[l]), l);
+    assert.ok(Math.abs(r.json.point.lon - p.lon) < 1e-9 && r.json.point.inside_extent !== false);
+  }
+});
+
+test("bad coordinates and parameters get 400 naming the parameter", async () => {
+  const cases = [
+    ["/api/v1/rescue/nearest?lat=34.6", "lon"],
+    ["/api/v1/rescue/nearest?lon=abc&lat=34.6", "lon"],
+    ["/api/v1/rescue/nearest?lon=112.4&lat=95", "lat"],
+    ["/api/v1/rescue/nearest?lon=NaN&lat=34.6", "lon"],
+    ["/api/v1/rescue/nearest?lon=112.4&lat=34.6&k=0", "k"],
+    ["/api/v1/rescue/nearest?lon=112.4&lat=34.6&layers=roads", "layers"],
+    ["/api/v1/rescue/nearest?lon=112.4&lat=34.6&bogus=1", "bogus"],
+    ["/api/v1/rescue/context?lon=112.4", "lat"],
+    ["/api/v1/rescue/route?from_lon=112.4&from_lat=34.6&to_lon=112.5", "to_lat"],
+    ["/api/v1/rescue/route?from_lon=1e999&from_lat=34.6&to_lon=112.5&to_lat=34.6", "from_lon"],
+    ["/api/v1/rescue/plan?lon=112.4&lat=-91", "lat"],
+    ["/api/v1/rescue/coverage?minutes=abc", "minutes"],
+  ];
+  for (const [p, name] of cases) {
+    const r = await get(p);
+    assert.equal(r.status, 400, p + " " + r.text);
+    assert.equal(r.json.error.code, "bad_request");
+    assert.match(r.json.error.message, new RegExp(name), p);
+  }
+  const u = await get(`/api/v1/rescue/route?from=no-such-station&to_lon=112.4&to_lat=34.6`);
+  assert.equal(u.status, 404);
+  assert.match(u.json.error.message, /fire station/);
+});
+
+test("context: buildings around the point, nearest first, the incident's building flagged", async () => {
+  const b = await get("/api/v1/layers/buildings/items?limit=1");
+  const ring = b.json.features[0].geometry.coordinates[0][0];
+  const c = { lon: ring.reduce((s, p) => s + p[0], 0) / ring.length, lat: ring.reduce((s, p) => s + p[1], 0) / ring.length };
+  const r = await get(`/api/v1/rescue/context?lon=${c.lon}&lat=${c.lat}&radius=120`);
+  assert.equal(r.status, 200, r.text);
+  assert.ok(r.json.count >= 1);
+  assert.equal(r.json.incident_building, b.json.features[0].id);
+  assert.equal(r.json.buildings[0].contains_point, true);
+  let last = -1;
+  for (const x of r.json.buildings) {
+    assert.ok(x.distance_m >= last && x.distance_m <= 120, JSON.stringify(x));
+    assert.ok("height" in x && "levels" in x && "kind" in x && x.id);
+    last = x.distance_m;
+  }
+});
+
+test("route: a LineString over the roads, one-way streets driven their way only", async () => {
+  const p = midpoint(0, 2);
+  const r = await get(`/api/v1/rescue/route?from=${stations[1].id}&to_lon=${p.lon}&to_lat=${p.lat}`);
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.headers.get("content-type"), /geo\+json/);
+  assert.equal(r.json.geometry.type, "LineString");
+  const pr = r.json.properties;
+  assert.ok(pr.length_m > 0 && pr.eta_s > 0 && pr.segments.length > 0);
+  const sum = pr.segments.reduce((s, x) => s + x.length_m, 0);
+  assert.ok(Math.abs(sum - pr.length_m) < 1 + pr.segments.length * 0.1);
+  for (const s of pr.segments.slice(0, 40)) {
+    const it = await get(`/api/v1/layers/roads/items/${encodeURIComponent(s.id)}`);
+    const ow = it.json.properties.oneway;
+    if (ow === 1) assert.equal(s.direction, "forward", s.id);
+    if (ow === -1) assert.equal(s.direction, "reverse", s.id);
+  }
+});
+
+test("a point off the road network gets a clear 422, not a hang", async () => {
+  const t0 = Date.now();
+  const r = await get(`/api/v1/rescue/route?from=${stations[0].id}&to_lon=100.0&to_lat=30.0`);
+  assert.equal(r.status, 422, r.text);
+  assert.match(r.json.error.message, /road network/);
+  const p = await get(`/api/v1/rescue/plan?lon=100.0&lat=30.0`);
+  assert.equal(p.status, 422);
+  const n = await get(`/api/v1/rescue/nearest?lon=100.0&lat=30.0&k=1`);
+  assert.equal(n.status, 200);
+  assert.equal(n.json.point.inside_extent, false);
+  assert.ok(Date.now() - t0 < 30000);
+});
+
+test("plan: the k stations with the smallest ETA, each ETA what /route says", async () => {
+  const p = midpoint(1, 3);
+  const r = await get(`/api/v1/rescue/plan?lon=${p.lon}&lat=${p.lat}&k=3`);
+  assert.equal(r.status, 200, r.text);
+  const c = r.json.candidates;
+  assert.ok(c.length >= 1 && c.length <= 3);
+  assert.equal(c[0].recommended, true);
+  for (let i = 1; i < c.length; i++) assert.ok(c[i].eta_s >= c[i - 1].eta_s && !c[i].recommended);
+  for (const x of c) {
+    const q = await get(`/api/v1/rescue/route?from=${x.id}&to_lon=${p.lon}&to_lat=${p.lat}&segments=0`);
+    assert.equal(q.status, 200, q.text);
+    assert.ok(Math.abs(q.json.properties.eta_s - x.eta_s) < 0.5, `${x.id}: ${q.json.properties.eta_s} vs ${x.eta_s}`);
+    assert.equal(x.route.type, "LineString");
+  }
+  // no other station is faster than the recommended one
+  for (const s of stations.slice(0, 12)) {
+    const q = await get(`/api/v1/rescue/route?from=${s.id}&to_lon=${p.lon}&to_lat=${p.lat}&segments=0`);
+    if (q.status === 200) assert.ok(q.json.properties.eta_s >= c[0].eta_s - 0.5, s.id);
+  }
+});
+
+test("live speeds: a jam on the route makes the answer slower or different", async () => {
+  const p = midpoint(2, 4);
+  const url = `/api/v1/rescue/route?from=${stations[3].id}&to_lon=${p.lon}&to_lat=${p.lat}`;
+  const a = await get(url);
+  assert.equal(a.status, 200, a.text);
+  assert.equal(a.json.properties.live_segments, 0);
+  const ids = a.json.properties.segments.map((s) => s.id);
+  const now = Date.now() - 1000;
+  const batch = ids.map((id) => ({ entity: id, time: iso(now), values: { speed_kmh: 2 } }));
+  const post = await req(base, "POST", "/api/v1/observations", { body: batch, token: FEED });
+  assert.equal(post.status, 200, post.text);
+  const b = await get(url);
+  assert.equal(b.status, 200);
+  const ids2 = b.json.properties.segments.map((s) => s.id).join();
+  assert.ok(b.json.properties.eta_s >= a.json.properties.eta_s - 0.5);
+  assert.ok(b.json.properties.eta_s > a.json.properties.eta_s + 1 || ids2 !== ids.join(), "the jam changed nothing");
+  if (b.json.properties.live_segments > 0)
+    assert.ok(b.json.properties.segments.some((s) => s.live && s.speed_kmh <= 2.1));
+});
+
+test("coverage: one station's reach grows with minutes; all stations leave less uncovered", async () => {
+  const s = stations[0].id;
+  const small = await get(`/api/v1/rescue/coverage?station=${s}&minutes=1`);
+  const big = await get(`/api/v1/rescue/coverage?station=${s}&minutes=6`);
+  assert.equal(small.status, 200, small.text);
+  assert.equal(big.status, 200);
+  assert.ok(big.json.segments > small.json.segments && small.json.segments > 0);
+  assert.equal(big.json.reachable.type, "MultiLineString");
+  assert.equal(big.json.reachable.coordinates.length, big.json.segments);
+  assert.equal(big.json.hull.type, "Polygon");
+  const all1 = await get(`/api/v1/rescue/coverage?minutes=1`);
+  const all6 = await get(`/api/v1/rescue/coverage?minutes=6&geometry=0`);
+  assert.equal(all1.status, 200, all1.text);
+  assert.ok(all1.json.uncovered_segments > 0 && all1.json.uncovered_segments <= all1.json.segments_total);
+  assert.equal(all1.json.uncovered.coordinates.length, all1.json.uncovered_segments);
+  assert.ok(all6.json.uncovered_segments <= all1.json.uncovered_segments);
+  assert.ok(all6.json.covered_pct >= all1.json.covered_pct && all6.json.uncovered === null);
+  const bad = await get(`/api/v1/rescue/coverage?station=nope`);
+  assert.equal(bad.status, 404);
+});

@@ -1,0 +1,483 @@
+/* tests/unit/test_route.c: the road graph and its searches (spatial/graph.h)
+ * and the nearest queries (spatial/nearest.h) on stores made here:
+ * a hand-made network (a one-way street forcing a detour, a reverse
+ * one-way, an unreachable island, equal-cost ties, a live slowdown), then a
+ * property test on a random grid city: nearest fire stations agree with
+ * brute force over every station, and route times agree with a plain
+ * O(n^2) Dijkstra over an adjacency list read separately from the roads
+ * table; no route drives a one-way street backwards. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spatial/graph.h"
+#include "spatial/nearest.h"
+#include "spatial/store.h"
+#include "spatial/writer.h"
+#include "ut.h"
+
+#define U 0.001   /* grid unit (degrees) of the hand-made network */
+
+static sqlite3 *new_store(const char *path)
+{
+    ct_err err;
+    sqlite3 *db = NULL;
+    unlink(path);
+    if (store_open(path, STORE_CREATE, &db, &err) || writer_ensure_nodes(db, &err)) {
+        printf("# store: %s\n", err.msg);
+        store_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static void add_node(sqlite3 *db, int id, double lon, double lat)
+{
+    char sql[256];
+    ct_err err;
+    snprintf(sql, sizeof sql, "INSERT INTO road_nodes(id, ix, iy, geom) VALUES"
+             "(%d, %d, %d, MakePoint(%.9f, %.9f, 4326))", id, id, -id, lon, lat);
+    UT_EQ_INT(store_exec(db, sql, &err), CT_OK);
+}
+
+/* A straight road between two nodes; len <= 0: the haversine length. */
+static void add_road(sqlite3 *db, const char *id, int a, int b, int oneway,
+                     double kmh, double len)
+{
+    char sql[512];
+    ct_err err;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO roads(id, class, oneway, speed_kmh, length_m, node_from,"
+             " node_to, geom) SELECT '%s', 'primary', %d, %g, CASE WHEN %g > 0"
+             " THEN %g ELSE ST_Length(MakeLine(f.geom, t.geom), 1) END, %d, %d,"
+             " MakeLine(f.geom, t.geom) FROM road_nodes f, road_nodes t"
+             " WHERE f.id = %d AND t.id = %d", id, oneway, kmh, len, len, a, b, a, b);
+    UT_EQ_INT(store_exec(db, sql, &err), CT_OK);
+}
+
+static int seg_of(const rgraph *g, const char *id)
+{
+    for (int s = 0; s < g->ns; s++)
+        if (!strcmp(g->seg_id[s], id))
+            return s;
+    return -1;
+}
+
+/* Node ids along a path, "1-4-3-2". */
+static void path_nodes(const rgraph *g, const rgraph_path *p, char *buf, size_t n)
+{
+    size_t u = 0;
+    buf[0] = 0;
+    for (int i = 0; i < p->n && u < n; i++) {
+        if (i == 0)
+            u += (size_t)snprintf(buf + u, n - u, "%lld",
+                                  (long long)g->node_id[g->arc_tail[p->arcs[i]]]);
+        if (u < n)
+            u += (size_t)snprintf(buf + u, n - u, "-%lld",
+                                  (long long)g->node_id[g->arc_head[p->arcs[i]]]);
+    }
+}
+
+static rgraph *hand_graph(void)
+{
+    sqlite3 *db = new_store("t_route_hand.sqlite");
+    if (!db)
+        return NULL;
+    double lon = 112.4, lat = 34.6;
+    /* square 1-2-3-4, one-way 1->2 along its bottom */
+    add_node(db, 1, lon, lat), add_node(db, 2, lon + U, lat);
+    add_node(db, 3, lon + U, lat + U), add_node(db, 4, lon, lat + U);
+    add_road(db, "r12", 1, 2, 1, 50, 0);
+    add_road(db, "r23", 2, 3, 0, 50, 0);
+    add_road(db, "r34", 3, 4, 0, 50, 0);
+    add_road(db, "r41", 4, 1, 0, 50, 0);
+    /* tie square 10-11-12-13, all sides 200 m at 36 km/h */
+    add_node(db, 10, lon + 5 * U, lat), add_node(db, 11, lon + 6 * U, lat);
+    add_node(db, 12, lon + 6 * U, lat + U), add_node(db, 13, lon + 5 * U, lat + U);
+    add_road(db, "t1011", 10, 11, 0, 36, 200);
+    add_road(db, "t1112", 11, 12, 0, 36, 200);
+    add_road(db, "t1213", 12, 13, 0, 36, 200);
+    add_road(db, "t1310", 13, 10, 0, 36, 200);
+    /* digitised 20->21 but one-way against it: only 21->20 */
+    add_node(db, 20, lon + 10 * U, lat), add_node(db, 21, lon + 11 * U, lat);
+    add_road(db, "r2021", 20, 21, -1, 50, 0);
+    /* an island */
+    add_node(db, 30, lon + 20 * U, lat + 5 * U), add_node(db, 31, lon + 21 * U, lat + 5 * U);
+    add_road(db, "i3031", 30, 31, 0, 50, 0);
+    rgraph *g = NULL;
+    ct_err err;
+    if (rgraph_load(db, &g, &err))
+        printf("# rgraph_load: %s\n", err.msg);
+    store_close(db);
+    return g;
+}
+
+static void test_oneway_forces_detour(void)
+{
+    rgraph *g = hand_graph();
+    UT_CHECK(g != NULL);
+    UT_EQ_INT(g->nn, 12);
+    UT_EQ_INT(g->ns, 10);
+    UT_EQ_INT(g->na, 1 + 3 * 2 + 4 * 2 + 1 + 2);
+    double *sec = malloc((size_t)g->ns * sizeof *sec);
+    double vmax = rgraph_seconds(g, NULL, sec);
+    UT_NEAR(vmax, 50, 1e-9);
+    rgraph_path p;
+    ct_err err;
+    char buf[128];
+    UT_EQ_INT(rgraph_route(g, sec, vmax, rgraph_node(g, 1), rgraph_node(g, 2), &p,
+                           &err), CT_OK);
+    path_nodes(g, &p, buf, sizeof buf);
+    UT_EQ_STR(buf, "1-2");
+    rgraph_path_free(&p);
+    UT_EQ_INT(rgraph_route(g, sec, vmax, rgraph_node(g, 2), rgraph_node(g, 1), &p,
+                           &err), CT_OK);
+    path_nodes(g, &p, buf, sizeof buf);
+    UT_EQ_STR(buf, "2-3-4-1");
+    int s23 = seg_of(g, "r23"), s34 = seg_of(g, "r34"), s41 = seg_of(g, "r41");
+    UT_NEAR(p.length_m, g->seg_len[s23] + g->seg_len[s34] + g->seg_len[s41], 1e-6);
+    UT_NEAR(p.eta_s, p.length_m / (50 / 3.6), 1e-6);
+    rgraph_path_free(&p);
+    /* reverse one-way: 21->20 only */
+    UT_EQ_INT(rgraph_route(g, sec, vmax, rgraph_node(g, 21), rgraph_node(g, 20), &p,
+                           &err), CT_OK);
+    UT_EQ_INT(p.n, 1);
+    UT_EQ_INT(g->arc_fwd[p.arcs[0]], 0);
+    rgraph_path_free(&p);
+    UT_EQ_INT(rgraph_route(g, sec, vmax, rgraph_node(g, 20), rgraph_node(g, 21), &p,
+                           &err), CT_ENOTFOUND);
+    UT_CHECK(strstr(err.msg, "no road path") != NULL);
+    free(sec);
+    rgraph_free(g);
+}
+
+static void test_island_unreachable_and_ties(void)
+{
+    rgraph *g = hand_graph();
+    UT_CHECK(g != NULL);
+    double *sec = malloc((size_t)g->ns * sizeof *sec);
+    double vmax = rgraph_seconds(g, NULL, sec);
+    rgraph_path p;
+    ct_err err;
+    UT_EQ_INT(rgraph_route(g, sec, vmax, rgraph_node(g, 1), rgraph_node(g, 30), &p,
+                           &err), CT_ENOTFOUND);
+    UT_EQ_INT(p.n, 0);
+    /* the bounded search from 1 settles only its own component */
+    double *dist = malloc((size_t)g->nn * sizeof *dist);
+    int src = rgraph_node(g, 1);
+    UT_EQ_INT(rgraph_sssp(g, sec, &src, 1, 0, 0, NULL, 0, dist, NULL, NULL), 4);
+    UT_CHECK(isinf(dist[rgraph_node(g, 30)]));
+    /* two equal ways 10->12: cost 400 m at 36 km/h, same answer each run */
+    char first[64] = "", buf[64];
+    for (int run = 0; run < 3; run++) {
+        UT_EQ_INT(rgraph_route(g, sec, vmax, rgraph_node(g, 10), rgraph_node(g, 12),
+                               &p, &err), CT_OK);
+        UT_EQ_INT(p.n, 2);
+        UT_NEAR(p.length_m, 400, 1e-9);
+        UT_NEAR(p.eta_s, 40, 1e-9);
+        path_nodes(g, &p, buf, sizeof buf);
+        if (run == 0)
+            snprintf(first, sizeof first, "%s", buf);
+        UT_EQ_STR(buf, first);
+        rgraph_path_free(&p);
+    }
+    free(dist);
+    free(sec);
+    rgraph_free(g);
+}
+
+static void test_live_speed_reroutes(void)
+{
+    rgraph *g = hand_graph();
+    UT_CHECK(g != NULL);
+    double *sec = malloc((size_t)g->ns * sizeof *sec);
+    float *kmh = calloc((size_t)g->ns, sizeof *kmh);
+    kmh[seg_of(g, "r12")] = 2;   /* a jam on the direct street */
+    kmh[seg_of(g, "r34")] = 90;  /* faster than any class speed */
+    double vmax = rgraph_seconds(g, kmh, sec);
+    UT_NEAR(vmax, 90, 1e-6);
+    rgraph_path p;
+    ct_err err;
+    char buf[64];
+    UT_EQ_INT(rgraph_route(g, sec, vmax, rgraph_node(g, 1), rgraph_node(g, 2), &p,
+                           &err), CT_OK);
+    path_nodes(g, &p, buf, sizeof buf);
+    UT_EQ_STR(buf, "1-4-3-2");
+    rgraph_path_free(&p);
+    free(kmh), free(sec);
+    rgraph_free(g);
+}
+
+/* ---- the property test: a random grid city ---- */
+
+#define GN 24            /* GN x GN nodes */
+#define NSTATIONS 30
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+static double rnd(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+/* Distance by 3D chords: a different formula from the haversine. */
+static double chord_dist(double lon1, double lat1, double lon2, double lat2)
+{
+    double d = M_PI / 180, x1 = cos(lat1 * d) * cos(lon1 * d),
+           y1 = cos(lat1 * d) * sin(lon1 * d), z1 = sin(lat1 * d);
+    double x2 = cos(lat2 * d) * cos(lon2 * d), y2 = cos(lat2 * d) * sin(lon2 * d),
+           z2 = sin(lat2 * d);
+    double c = sqrt((x1 - x2) * (x1 - x2) + (y1 - y2) * (y1 - y2) +
+                    (z1 - z2) * (z1 - z2));
+    return 2 * NEAREST_EARTH_R * asin(c / 2);
+}
+
+static sqlite3 *random_city(void)
+{
+    sqlite3 *db = new_store("t_route_city.sqlite");
+    if (!db)
+        return NULL;
+    ct_err err;
+    store_exec(db, "BEGIN", &err);
+    for (int y = 0; y < GN; y++)
+        for (int x = 0; x < GN; x++)
+            add_node(db, 1 + y * GN + x, 112.40 + x * 0.004 + rnd() * 0.001,
+                     34.60 + y * 0.003 + rnd() * 0.001);
+    static const double speeds[] = {20, 30, 40, 60, 80};
+    int n = 0;
+    for (int y = 0; y < GN; y++)
+        for (int x = 0; x < GN; x++)
+            for (int dir = 0; dir < 2; dir++) {
+                int x2 = x + (dir == 0), y2 = y + (dir == 1);
+                if (x2 >= GN || y2 >= GN || rnd() < 0.12)
+                    continue;   /* some streets are missing */
+                double u = rnd();
+                int ow = u < 0.15 ? 1 : u < 0.3 ? -1 : 0;
+                char id[32];
+                snprintf(id, sizeof id, "g%05d", ++n);
+                /* winding streets: longer than the straight line */
+                add_road(db, id, 1 + y * GN + x, 1 + y2 * GN + x2, ow,
+                         speeds[(int)(rnd() * 5)], -1);
+                if (rnd() < 0.5) {
+                    char sql[128];
+                    snprintf(sql, sizeof sql, "UPDATE roads SET length_m ="
+                             " length_m * %.3f WHERE id = '%s'", 1 + rnd() * 0.4, id);
+                    store_exec(db, sql, &err);
+                }
+            }
+    for (int i = 0; i < NSTATIONS; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "INSERT INTO fire_stations(id, geom) VALUES("
+                 "'fs-%02d', MakePoint(%.9f, %.9f, 4326))", i,
+                 112.39 + rnd() * 0.11, 34.59 + rnd() * 0.08);
+        store_exec(db, sql, &err);
+    }
+    if (store_exec(db, "COMMIT", &err)) {
+        printf("# commit: %s\n", err.msg);
+        store_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static void test_nearest_matches_brute_force(void)
+{
+    sqlite3 *db = random_city();
+    UT_CHECK(db != NULL);
+    if (!db)
+        return;
+    double sx[NSTATIONS], sy[NSTATIONS];
+    sqlite3_stmt *st;
+    UT_EQ_INT(sqlite3_prepare_v2(db, "SELECT X(geom), Y(geom) FROM fire_stations"
+                                 " ORDER BY fid", -1, &st, NULL), SQLITE_OK);
+    int ns = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && ns < NSTATIONS)
+        sx[ns] = sqlite3_column_double(st, 0), sy[ns++] = sqlite3_column_double(st, 1);
+    sqlite3_finalize(st);
+    UT_EQ_INT(ns, NSTATIONS);
+    int bad = 0;
+    for (int t = 0; t < 300; t++) {
+        /* inside the city, and some far outside it */
+        double lon = t % 10 == 9 ? 100 + rnd() * 20 : 112.38 + rnd() * 0.14;
+        double lat = t % 10 == 9 ? 20 + rnd() * 20 : 34.58 + rnd() * 0.10;
+        int k = 1 + t % 7;
+        nearest_hit h[8];
+        int n = 0;
+        ct_err err;
+        UT_EQ_INT(nearest_knn(db, "fire_stations", lon, lat, k, 0, h, &n, &err), CT_OK);
+        UT_EQ_INT(n, k);
+        /* brute force: the k-th smallest distance over every station */
+        double d[NSTATIONS];
+        for (int i = 0; i < ns; i++)
+            d[i] = chord_dist(lon, lat, sx[i], sy[i]);
+        for (int i = 0; i < k; i++) {   /* partial selection sort */
+            int m = i;
+            for (int j = i + 1; j < ns; j++)
+                if (d[j] < d[m])
+                    m = j;
+            double tmp = d[i];
+            d[i] = d[m], d[m] = tmp;
+            if (fabs(h[i].dist_m - d[i]) > 1e-6 * (1 + d[i]))
+                bad++;
+        }
+        /* and with a radius: exactly the stations within it */
+        double radius = 300 + rnd() * 3000;
+        nearest_hit *w = NULL;
+        int nw = 0, expect = 0;
+        UT_EQ_INT(nearest_within(db, "fire_stations", lon, lat, radius, 100, &w,
+                                 &nw, &err), CT_OK);
+        for (int i = 0; i < ns; i++)
+            expect += chord_dist(lon, lat, sx[i], sy[i]) <= radius;
+        if (nw != expect)
+            bad++;
+        free(w);
+    }
+    UT_CHECK_MSG(bad == 0, "%d nearest answers differ from brute force", bad);
+    ct_err err;
+    nearest_hit h[1];
+    int n;
+    UT_EQ_INT(nearest_knn(db, "fire_stations", NAN, 34.6, 1, 0, h, &n, &err), CT_EINVAL);
+    UT_EQ_INT(nearest_knn(db, "fire_stations", 112.4, 95, 1, 0, h, &n, &err), CT_EINVAL);
+    store_close(db);
+}
+
+/* The reference: adjacency read straight from the roads table, plain
+ * Dijkstra with a linear scan for the minimum. */
+typedef struct ref_edge {
+    int to;
+    double s;
+} ref_edge;
+
+static double ref_dijkstra(int nn, ref_edge **adj, const int *deg, int src, int dst)
+{
+    double *d = malloc((size_t)nn * sizeof *d);
+    char *done = calloc((size_t)nn, 1);
+    for (int i = 0; i < nn; i++)
+        d[i] = INFINITY;
+    d[src] = 0;
+    for (;;) {
+        int u = -1;
+        for (int i = 0; i < nn; i++)
+            if (!done[i] && isfinite(d[i]) && (u < 0 || d[i] < d[u]))
+                u = i;
+        if (u < 0 || u == dst)
+            break;
+        done[u] = 1;
+        for (int j = 0; j < deg[u]; j++)
+            if (d[u] + adj[u][j].s < d[adj[u][j].to])
+                d[adj[u][j].to] = d[u] + adj[u][j].s;
+    }
+    double r = d[dst];
+    free(d), free(done);
+    return r;
+}
+
+static void test_routes_match_reference(void)
+{
+    sqlite3 *db = NULL;
+    ct_err err;
+    /* reopen the city the previous test wrote (a fresh one if missing) */
+    if (store_open("t_route_city.sqlite", STORE_READONLY, &db, &err))
+        db = random_city();
+    UT_CHECK(db != NULL);
+    if (!db)
+        return;
+    int nn = GN * GN;   /* node ids 1..nn */
+    ref_edge **adj = calloc((size_t)nn, sizeof *adj);
+    int *deg = calloc((size_t)nn, sizeof *deg), *cap = calloc((size_t)nn, sizeof *cap);
+    sqlite3_stmt *st;
+    UT_EQ_INT(sqlite3_prepare_v2(db, "SELECT node_from, node_to, oneway,"
+                                 " length_m / (speed_kmh / 3.6) FROM roads", -1,
+                                 &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int a = sqlite3_column_int(st, 0) - 1, b = sqlite3_column_int(st, 1) - 1;
+        int ow = sqlite3_column_int(st, 2);
+        double s = sqlite3_column_double(st, 3);
+        for (int k = 0; k < 2; k++) {
+            int u = k ? b : a, v = k ? a : b;
+            if ((k == 0 && ow < 0) || (k == 1 && ow > 0))
+                continue;
+            if (deg[u] == cap[u]) {
+                cap[u] = cap[u] ? cap[u] * 2 : 4;
+                adj[u] = realloc(adj[u], (size_t)cap[u] * sizeof **adj);
+            }
+            adj[u][deg[u]++] = (ref_edge){v, s};
+        }
+    }
+    sqlite3_finalize(st);
+    rgraph *g = NULL;
+    UT_EQ_INT(rgraph_load(db, &g, &err), CT_OK);
+    if (!g) {
+        store_close(db);
+        return;
+    }
+    double *sec = malloc((size_t)g->ns * sizeof *sec);
+    double vmax = rgraph_seconds(g, NULL, sec);
+    double *dist = malloc((size_t)g->nn * sizeof *dist);
+    int *via = malloc((size_t)g->nn * sizeof *via);
+    int mismatched = 0, backwards = 0, broken = 0, reached = 0, unreachable = 0;
+    for (int t = 0; t < 150; t++) {
+        int a = (int)(rnd() * nn), b = (int)(rnd() * nn);
+        double want = ref_dijkstra(nn, adj, deg, a, b);
+        rgraph_path p;
+        int rc = rgraph_route(g, sec, vmax, rgraph_node(g, a + 1),
+                              rgraph_node(g, b + 1), &p, &err);
+        if (isinf(want)) {
+            unreachable++;
+            mismatched += rc != CT_ENOTFOUND;
+            continue;
+        }
+        reached++;
+        if (rc || fabs(p.eta_s - want) > 1e-6 * (1 + want)) {
+            mismatched++;
+            continue;
+        }
+        /* the path: connected, from a to b, each one-way street forward */
+        int at = a;
+        for (int i = 0; i < p.n; i++) {
+            int arc = p.arcs[i], s = g->arc_seg[arc];
+            if (g->node_id[g->arc_tail[arc]] != at + 1)
+                broken++;
+            at = (int)g->node_id[g->arc_head[arc]] - 1;
+            int tail_is_from = g->arc_tail[arc] == g->seg_from[s];
+            if ((g->seg_oneway[s] > 0 && !tail_is_from) ||
+                (g->seg_oneway[s] < 0 && tail_is_from))
+                backwards++;
+        }
+        if (at != b)
+            broken++;
+        /* the backward search gives the same time to the same target */
+        int dst = rgraph_node(g, b + 1);
+        rgraph_sssp(g, sec, &dst, 1, 1, 0, NULL, 0, dist, via, NULL);
+        if (fabs(dist[rgraph_node(g, a + 1)] - want) > 1e-6 * (1 + want))
+            mismatched++;
+        rgraph_path q;
+        if (rgraph_path_from(g, sec, via, 1, rgraph_node(g, a + 1), &q, &err) ||
+            fabs(q.eta_s - want) > 1e-6 * (1 + want))
+            mismatched++;
+        rgraph_path_free(&q);
+        rgraph_path_free(&p);
+    }
+    UT_CHECK_MSG(mismatched == 0, "%d routes differ from the reference", mismatched);
+    UT_CHECK_MSG(backwards == 0, "%d one-way streets driven backwards", backwards);
+    UT_CHECK_MSG(broken == 0, "%d broken paths", broken);
+    UT_CHECK_MSG(reached > 50, "only %d reachable pairs", reached);
+    printf("# %d reachable and %d unreachable pairs checked\n", reached, unreachable);
+    for (int i = 0; i < nn; i++)
+        free(adj[i]);
+    free(adj), free(deg), free(cap), free(sec), free(dist), free(via);
+    rgraph_free(g);
+    store_close(db);
+}
+
+int main(void)
+{
+    UT_RUN(test_oneway_forces_detour);
+    UT_RUN(test_island_unreachable_and_ties);
+    UT_RUN(test_live_speed_reroutes);
+    UT_RUN(test_nearest_matches_brute_force);
+    UT_RUN(test_routes_match_reference);
+    return ut_done();
+}
