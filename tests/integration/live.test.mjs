@@ -318,7 +318,10 @@ test("push: an ingested reading reaches a WebSocket client as a delta", async ()
   const got = [];
   try {
     const b = await s.ready;
-    const wsPort = /push listening on ws:\/\/[0-9.]+:([0-9]+)\//.exec(s.log())[1];
+    // the push line may come from its own thread after the HTTP one
+    const pushRe = /push listening on ws:\/\/[0-9.]+:([0-9]+)\//;
+    await until(() => pushRe.test(s.log()), 20000, 50);
+    const wsPort = pushRe.exec(s.log())[1];
     ws = new WebSocket(`ws://127.0.0.1:${wsPort}/`, { origin: b });
     ws.on("message", (m) => got.push(JSON.parse(m.toString())));
     await new Promise((resolve, reject) => {
