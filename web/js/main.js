@@ -105,6 +105,8 @@ async function onPick(pos, picked) {
   }
   const ref = picked?.id;
   if (ref && ref.layer && ref.id) {
+    // the rescue map opens on the incident last picked on the wall
+    if (ref.layer === 'incidents') $('btn-rescue').href = `/rescue?incident=${encodeURIComponent(ref.id)}`;
     const liveState = state.entity(TOPIC_OF[ref.layer], ref.id) ?? {};
     let props = {};
     try {

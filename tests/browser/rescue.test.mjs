@@ -1,0 +1,132 @@
+// tests/browser/rescue.test.mjs: the rescue map (/rescue, issue 8) in
+// headless Chromium against the real server on a generated city (5 %:
+// roads, road nodes, fire stations, hydrants, buildings, their 3D tiles and
+// base map). One case: an incident created over the API opens on the map
+// with a plan of stations and ETAs, no console error and nothing off the
+// origin; read-only until an operator token is entered; Dispatch on the
+// recommended station moves the incident to "dispatched" (page and API).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as L from './lib.mjs';
+
+const T = 300000;
+let dir, city, browser;
+
+before(async () => {
+  dir = L.tmpDir('rescue');
+  const gpkg = path.join(dir, 'city.gpkg'), store = path.join(dir, 'city.sqlite');
+  L.run(['synth', '--scale', '0.05', '--quiet', '--out', gpkg, '--open', path.join(L.SRC, 'data/luoyang/luoyang_open.gpkg')]);
+  L.run(['import', gpkg, '--store', store, '--quiet']);
+  const tiles = path.join(dir, 'tiles'), basemap = path.join(dir, 'basemap');
+  L.run(['tiles', '--store', store, '--out', tiles, '--basemap-out', basemap, '--jobs', '2', '--quiet']);
+  city = { store, tiles, basemap };
+  browser = await L.launch();
+}, { timeout: T });
+
+after(async () => { await browser?.close(); });
+
+async function api(base, method, p, body, token) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = await fetch(new URL(p, base), { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, json, text };
+}
+
+// A building whose centre lies on the road network: the incident's place.
+async function incidentPlace(base) {
+  const meta = await api(base, 'GET', '/api/v1/layers/buildings');
+  assert.equal(meta.status, 200, meta.text);
+  const [w, s, e, n] = meta.json.bbox;
+  const cx = (w + e) / 2, cy = (s + n) / 2, d = 0.004;   // the middle of the city
+  const r = await api(base, 'GET', `/api/v1/layers/buildings/items?limit=200&bbox=${cx - d},${cy - d},${cx + d},${cy + d}`);
+  assert.equal(r.status, 200, r.text);
+  for (const f of r.json.features) {
+    const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0] : f.geometry.coordinates[0][0];
+    const lon = ring.reduce((a, c) => a + c[0], 0) / ring.length, lat = ring.reduce((a, c) => a + c[1], 0) / ring.length;
+    const ctx = await api(base, 'GET', `/api/v1/rescue/context?lon=${lon}&lat=${lat}`);
+    if (ctx.status !== 200 || ctx.json.incident_building !== f.id) continue;
+    const plan = await api(base, 'GET', `/api/v1/rescue/plan?lon=${lon}&lat=${lat}&k=3`);
+    if (plan.status === 200 && plan.json.candidates.length >= 1) return { id: f.id, lon, lat, plan: plan.json };
+  }
+  throw new Error('no building on the road network among the first 200');
+}
+
+test('an incident on the rescue map: plan with ETAs, dispatch with an operator token', { timeout: T * 2 }, async () => {
+  const auth = path.join(dir, 'auth.sqlite');
+  const token = L.run(['token', 'create', '--role', 'operator', '--name', 'dispatcher-1', '--db', auth]).stdout.trim();
+  assert.ok(token.length > 10, 'a token was printed');
+  const srv = await L.startServer(city, ['--ws-port', '0', '--auth-db', auth]);
+  const origin = new URL(srv.url).origin;
+  const { context, page, problems } = await L.watchedPage(browser, origin, { width: 1920, height: 1080 });
+  try {
+    const place = await incidentPlace(srv.url);
+    const created = await api(srv.url, 'POST', '/api/v1/incidents',
+      { kind: 'fire', building: place.id, lon: place.lon, lat: place.lat, description: '测试火情 test fire' }, token);
+    assert.equal(created.status, 201, created.text);
+    const id = created.json.id;
+    assert.equal(created.json.state, 'intake');
+
+    await page.goto(`${srv.url}rescue?incident=${encodeURIComponent(id)}`, { timeout: 60000 });
+    await L.waitForCity(page, T);
+    // the plan: at least one station with an ETA, the recommended one first
+    const rows = page.locator('#plan li.station');
+    assert.ok(await rows.count() >= 1, 'the plan lists a station');
+    const first = rows.first();
+    assert.match(await first.getAttribute('class'), /best/);
+    assert.equal(await first.getAttribute('data-station'), place.plan.candidates[0].id);
+    assert.match((await first.locator('.eta-v').textContent()).trim(), /^\d+:\d\d$/);
+    assert.equal((await page.locator('#inc-id').textContent()).trim(), id);
+    assert.equal(await page.locator('#inc-state').getAttribute('data-state'), 'intake');
+    // the incident's building is first among the buildings around, marked
+    assert.equal(await page.locator('#buildings li.hit').count(), 1);
+    // read-only without a token
+    assert.equal(await first.locator('button.dispatch').isDisabled(), true);
+
+    // the coverage overlay loads
+    await page.locator('#cov-toggle').check();
+    await page.waitForFunction(() => document.body.dataset.coverage === '1', null, { timeout: 60000 });
+    assert.match(await page.locator('#cov-info').textContent(), /\d/);
+
+    // sign in and dispatch the recommended station
+    await page.fill('#token', token);
+    await page.click('#btn-token');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('citytwin.operator_token')) !== null, true);
+    await page.locator('#plan li.station.best button.dispatch').click();
+    await page.waitForFunction(() => document.getElementById('inc-state').dataset.state === 'dispatched',
+      null, { timeout: 60000 });
+    assert.match(await page.locator('#timeline').textContent(), /派遣/);
+    assert.equal(await page.locator('#plan li.station.best button.dispatch').isDisabled(), true, 'a sent station cannot be sent twice');
+    const after = await api(srv.url, 'GET', `/api/v1/incidents/${id}`);
+    assert.equal(after.status, 200, after.text);
+    assert.equal(after.json.state, 'dispatched');
+    assert.deepEqual(after.json.units, [place.plan.candidates[0].id]);
+    assert.ok(after.json.audit.some((a) => a.action === 'dispatch' && a.actor === 'dispatcher-1'), JSON.stringify(after.json.audit));
+
+    // another screen records the arrival: the page follows through the live feed
+    const arr = await api(srv.url, 'POST', `/api/v1/incidents/${id}/actions`, { action: 'arrive' }, token);
+    assert.equal(arr.status, 200, arr.text);
+    await page.waitForFunction(() => document.getElementById('inc-state').dataset.state === 'handling',
+      null, { timeout: 60000 });
+
+    await page.waitForTimeout(3000);
+    await page.evaluate(() => window.citytwin.requestRender());
+    await page.waitForFunction(() => document.body.dataset.tilesLoaded === '1', null, { timeout: T });
+    await page.waitForTimeout(2000);
+    fs.writeFileSync(L.artifact('rescue-1920x1080.png'), await page.screenshot({ timeout: T }));
+    // English on the toggle
+    await page.click('#btn-lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.equal((await page.locator('#p-plan h2').textContent()).trim(), 'Recommended fire stations');
+    assert.equal((await page.locator('#inc-state').textContent()).trim(), 'Handling');
+    assert.deepEqual(problems.offOrigin, []);
+    assert.deepEqual(problems.errors, []);
+  } finally {
+    await context.close();
+    await L.stopServer(srv, assert);
+  }
+});

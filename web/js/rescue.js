@@ -1,0 +1,210 @@
+// web/js/rescue.js: start-up of the rescue map (/rescue, docs/DASHBOARD.md).
+// Which incident: ?incident=ID, else ?lon=&lat= (a point, no dispatch),
+// else the newest open incident. Then the 3D city (map.js, tiles.js), the
+// plan, nearest resources and building context from the rescue API, the
+// coverage overlay on demand, dispatch with an operator token kept in
+// sessionStorage, and the live connection (live.js): another screen's
+// change to the incident reaches this one.
+import { loadConfig } from './config.js';
+import { initLang, toggleLang, currentLang, t, onLang, apply } from './i18n.js';
+import * as state from './state.js';
+import * as live from './live.js';
+import { createMap, requestRender } from './map.js';
+import { addTiles, select } from './tiles.js';
+import { clock, toMs } from './format.js';
+import * as draw from './rescue-draw.js';
+import * as panel from './rescue-panel.js';
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = 'citytwin.operator_token';
+let inc = null;               // the incident (GET /api/v1/incidents/{id}), or null for a point
+let point = null;             // {lon, lat}
+let plan = null, planErr = null, near = null, nearErr = null, ctx = null, ctxErr = null;
+
+const token = () => { try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; } };
+
+async function getJson(url) {
+  const r = await fetch(url, { cache: 'no-cache' });
+  let body = null;
+  try { body = await r.json(); } catch { /* not JSON */ }
+  if (!r.ok) throw new Error(body?.error?.message ?? `${url} answered ${r.status}`);
+  return body;
+}
+
+async function findIncident() {
+  const q = new URLSearchParams(location.search);
+  const id = q.get('incident');
+  if (id) return getJson(`/api/v1/incidents/${encodeURIComponent(id)}`);
+  if (q.has('lon') && q.has('lat')) return null;
+  const list = (await getJson('/api/v1/incidents?open=1')).incidents ?? [];
+  if (!list.length) return null;
+  const newest = list.reduce((a, b) => ((toMs(b.times?.intake) ?? 0) > (toMs(a.times?.intake) ?? 0) ? b : a));
+  return getJson(`/api/v1/incidents/${encodeURIComponent(newest.id)}`);
+}
+
+const canAct = () => Boolean(inc && token());
+
+function renderAll() {
+  panel.renderIncident(inc, act, canAct());
+  panel.renderPlan(plan, inc, dispatch, canAct(), planErr);
+  panel.renderNearest(near, nearErr);
+  panel.renderContext(ctx, ctxErr);
+  $('token-state').textContent = token() ? t('rescue.operator') : t('rescue.readonly');
+  $('token').placeholder = t('rescue.token.ph');
+}
+
+function say(text, bad = false) {
+  const m = $('act-msg');
+  m.textContent = text;
+  m.className = `act-msg${bad ? ' bad' : ' good'}`;
+}
+
+// POST an incident action with the operator's token; the answer is the
+// incident in its new state.
+async function post(action, body) {
+  const r = await fetch(`/api/v1/incidents/${encodeURIComponent(inc.id)}/actions`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token()}` },
+    body: JSON.stringify({ action, ...body }),
+  });
+  let j = null;
+  try { j = await r.json(); } catch { /* empty */ }
+  if (!r.ok) {
+    const why = r.status === 401 ? t('rescue.err.401') : r.status === 403 ? t('rescue.err.403') : j?.error?.message ?? r.status;
+    say(`${t(`rescue.act.${action}`)}: ${why}`, true);
+    return false;
+  }
+  await refreshIncident();
+  say(`${t(`rescue.act.${action}`)} · ${t(`istate.${inc.state}`)} · ${clock(Date.now())}`);
+  return true;
+}
+
+function dispatch(c) {
+  // the first unit moves the incident to dispatched; later ones are assigned
+  const action = inc.state === 'intake' ? 'dispatch' : 'assign';
+  const body = { units: [c.id], departments: ['fire'] };
+  if (action === 'dispatch' && Number.isFinite(c.eta_s)) body.eta_s = c.eta_s;
+  return post(action, body);
+}
+
+function act(action) { return post(action, {}); }
+
+async function refreshIncident() {
+  if (!inc) return;
+  try { inc = await getJson(`/api/v1/incidents/${encodeURIComponent(inc.id)}`); } catch (e) { console.warn('rescue:', e.message); }
+  renderAll();
+  document.body.dataset.incState = inc.state;
+}
+
+// Live: the incidents topic carries the state; fetch the full incident
+// (times, audit) when ours changed, at most twice a second.
+let pending = null;
+function onLive(topic, ids) {
+  if (topic !== 'incidents' || !inc) return;
+  if (ids && !ids.includes(inc.id)) return;
+  const s = state.entity('incidents', inc.id);
+  if (!s || (s.state === inc.state && (s.units?.length ?? 0) === (inc.units?.length ?? 0))) return;
+  if (!pending) pending = setTimeout(() => { pending = null; refreshIncident(); }, 500);
+}
+
+async function loadAround() {
+  const { lon, lat } = point;
+  const qs = `lon=${lon}&lat=${lat}`;
+  const [p, n, c] = await Promise.allSettled([getJson(`/api/v1/rescue/plan?${qs}&k=3`),
+    getJson(`/api/v1/rescue/nearest?${qs}&k=3`), getJson(`/api/v1/rescue/context?${qs}&radius=200&limit=40`)]);
+  if (p.status === 'fulfilled') plan = p.value; else planErr = p.reason.message;
+  if (n.status === 'fulfilled') near = n.value; else nearErr = n.reason.message;
+  if (c.status === 'fulfilled') ctx = c.value; else ctxErr = c.reason.message;
+}
+
+async function toggleCoverage(on) {
+  if (!on) { draw.clearCoverage(); $('cov-info').textContent = ''; return; }
+  $('cov-info').textContent = '…';
+  try {
+    const cov = await getJson('/api/v1/rescue/coverage?minutes=5');
+    draw.drawCoverage(cov.uncovered);
+    $('cov-info').textContent = t('rescue.covered', { p: Number(cov.covered_pct).toFixed(1) });
+    document.body.dataset.coverage = '1';
+  } catch (e) {
+    $('cov-info').textContent = e.message;
+  }
+}
+
+function renderStatus() {
+  const { status } = live.getStatus();
+  $('conn').className = `conn conn-${status}`;
+  $('conn').dataset.state = status;
+  $('conn-text').textContent = t(`conn.${status}`);
+  $('clock').textContent = clock(live.serverNow());
+}
+
+async function highlightBuilding() {
+  const id = ctx?.incident_building ?? inc?.building;
+  if (!id) return;
+  select(id);
+  try {
+    const f = await getJson(`/api/v1/items/${encodeURIComponent(id)}`);
+    draw.drawBuilding(f.geometry, f.properties?.height);
+  } catch (e) { console.warn('rescue: building outline:', e.message); }
+}
+
+async function main() {
+  const [cfg] = await Promise.all([loadConfig(), initLang()]);
+  const cityName = () => { $('city-name').textContent = currentLang() === 'en' ? cfg.city?.name_en : cfg.city?.name; };
+  document.title = `${t('rescue.title')} · citytwin`;
+  cityName();
+  const langBtn = () => { $('btn-lang').textContent = currentLang() === 'zh' ? 'EN' : '中文'; };
+  langBtn();
+  $('btn-lang').addEventListener('click', () => toggleLang());
+  onLang(() => { cityName(); langBtn(); renderAll(); renderStatus(); });
+  live.onStatus(renderStatus);
+  setInterval(renderStatus, 1000);
+  live.start(cfg);
+  state.onChange(onLive);
+
+  $('token').value = '';
+  $('btn-token').addEventListener('click', () => {
+    const v = $('token').value.trim();
+    try { if (v) sessionStorage.setItem(TOKEN_KEY, v); else sessionStorage.removeItem(TOKEN_KEY); } catch { /* private mode */ }
+    $('token').value = '';
+    renderAll();
+  });
+  $('token').addEventListener('keydown', (e) => { if (e.key === 'Enter') $('btn-token').click(); });
+
+  inc = await findIncident();
+  const q = new URLSearchParams(location.search);
+  const num = (k) => (q.get(k) ? Number(q.get(k)) : NaN);
+  point = inc ? { lon: inc.lon, lat: inc.lat } : { lon: num('lon'), lat: num('lat') };
+  if (!Number.isFinite(point.lon) || !Number.isFinite(point.lat)) {
+    $('msg').textContent = t('rescue.noincident');
+    $('msg').classList.remove('hidden');
+    renderAll();
+    document.body.dataset.ready = '1';
+    return;
+  }
+  if (inc) document.body.dataset.incState = inc.state;
+  await loadAround();
+  renderAll();
+
+  const widget = await createMap($('map'), cfg, $('credits'));
+  draw.initDraw(widget);
+  draw.focus(widget, point.lon, point.lat, plan?.candidates);
+  await addTiles(widget, cfg);
+  draw.drawResources(near?.layers);
+  draw.drawRoutes(plan?.candidates ?? [], (c) => `${c.name ?? c.id} ${panel.mmss(c.eta_s)}`);
+  draw.drawIncident(point.lon, point.lat, inc ? `${t(`kind.${inc.kind}`)} ${inc.id}` : t('rescue.point'));
+  await highlightBuilding();
+  $('cov-toggle').addEventListener('change', (e) => toggleCoverage(e.target.checked));
+  window.addEventListener('resize', () => requestRender());
+  apply();
+  document.body.dataset.ready = '1';
+}
+
+// For tests and the console.
+window.citytwin = { state, live, incident: () => inc, plan: () => plan, requestRender };
+
+main().catch((e) => {
+  console.error('rescue: start-up failed:', e);
+  document.body.dataset.ready = 'error';
+  $('msg').textContent = `${t('app.error')}: ${e.message}`;
+  $('msg').classList.remove('hidden');
+});
