@@ -31,7 +31,11 @@ typedef struct push_opts {
     void *token_ctx;
     int test_publish;          /* accept {"op":"publish"} (tests, bench) */
     size_t max_in;             /* inbound message limit (default 64 KiB) */
-    size_t client_max;         /* per-client backlog bound (default 4 MiB) */
+    size_t client_max;         /* per-client backlog bound (default 4 MiB):
+                                * past it a client that made no write
+                                * progress for stall_ms is dropped, past 4x
+                                * it any client is */
+    int stall_ms;              /* default 30000 */
     int max_clients;           /* default 20000 */
     size_t history;            /* changes kept for resume (default 65536) */
     int sndbuf;                /* SO_SNDBUF per client, 0 = kernel's (tests) */

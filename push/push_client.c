@@ -2,7 +2,10 @@
  * set coalesced by entity (latest value per entity, never a growing queue)
  * until the socket is writable; then the oldest run of one topic goes out
  * as one delta frame whose offset is the client's watermark. A backlog past
- * the bound marks the client for closing instead of growing. */
+ * the bound marks the client for closing instead of growing. The backlog is
+ * the size of the coalesced values (at most about one value per entity),
+ * owed snapshots are built only when the socket takes them, and a topic
+ * with a rate limit goes out in bursts at most every rate_ms. */
 #include "push/push_int.h"
 
 #include <stdlib.h>
@@ -23,6 +26,7 @@ static void clear_pending(push_client *c)
         c->owed -= c->slots[i].bytes;
     }
     c->nslots = 0;
+    memset(c->npend, 0, sizeof c->npend);
     if (c->index)
         memset(c->index, 0xff, c->capindex * sizeof *c->index);
 }
@@ -63,11 +67,6 @@ int push_client_queue(push_client *c, push_frame *f)
     return CT_OK;
 }
 
-int push_client_has_output(const push_client *c)
-{
-    return c->out || c->nslots;
-}
-
 /* The index is kept at most half full; rebuilt whole when it grows or the
  * slots move (compaction after a frame). */
 static int reindex(push_client *c, size_t want)
@@ -102,6 +101,8 @@ int push_client_offer(push_client *c, push_rec *r)
     if (c->overflow || !(c->topics & (1u << r->topic)) ||
         !push_filter_match(&c->filter[r->topic], r->entity, &r->at))
         return 0;
+    if (c->snap_due & (1u << r->topic))
+        return 1;    /* the owed snapshot, built later, will hold it */
     if (c->capindex < 2 * (c->nslots + 1) &&
         reindex(c, c->capindex ? c->capindex * 2 : 16))
         return -1;
@@ -118,8 +119,12 @@ int push_client_offer(push_client *c, push_rec *r)
         push_rec_unref(s->rec);
         s->rec = r;
         s->count++;
-        s->bytes += r->bytes;  /* an upper bound of the merged size */
-        c->owed += r->bytes;
+        /* The merged value's real size: repeated changes of one entity
+         * must not grow the backlog (only new fields do). */
+        size_t b = json_dumpb(s->merged, NULL, 0, JSON_COMPACT) +
+                   strlen(r->entity) + 4;
+        c->owed = c->owed - s->bytes + b;
+        s->bytes = b;
         goto check;
     }
     if (c->nslots == c->capslots) {
@@ -133,15 +138,27 @@ int push_client_offer(push_client *c, push_rec *r)
     r->refs++;
     c->slots[c->nslots] = (push_slot){r, NULL, r->offset, 1, r->bytes};
     c->index[h] = (int32_t)c->nslots++;
+    c->npend[r->topic]++;
     c->owed += r->bytes;
 check:
-    if (c->owed > c->max_owed) {
-        clear_pending(c);
-        clear_out(c);
-        c->overflow = 1;
+    if (c->owed / 4 > c->max_owed) {
+        push_client_drop_all(c);
         return -1;
     }
     return 1;
+}
+
+void push_client_drop_all(push_client *c)
+{
+    clear_pending(c);
+    clear_out(c);
+    c->snap_due = 0;
+    c->overflow = 1;
+}
+
+int push_client_idle(const push_client *c)
+{
+    return !c->nslots && !c->out && !c->snap_due;
 }
 
 void push_client_drop_topic(push_client *c, int topic)
@@ -158,45 +175,113 @@ void push_client_drop_topic(push_client *c, int topic)
         }
     }
     c->nslots = j;
+    c->npend[topic] = 0;
+    c->in_burst &= ~(1u << topic);
     if (c->capindex)
         reindex(c, c->capindex);
 }
 
-/* The run of slots [0, n) of one topic that fits one frame. */
-static size_t take_run(const push_client *c, int *all_plain)
+static int sendable(const push_client *c, int t, int64_t now)
 {
-    int topic = c->slots[0].rec->topic;
+    return !c->rate_ms[t] || (c->in_burst & (1u << t)) || now >= c->due_ms[t];
+}
+
+int push_client_ready_at(const push_client *c, int64_t now_ms)
+{
+    if (c->out || c->snap_due)
+        return 1;
+    for (int t = 0; t < PUSH_NTOPICS; t++)
+        if (c->npend[t] && sendable(c, t, now_ms))
+            return 1;
+    return 0;
+}
+
+int push_client_has_output(const push_client *c)
+{
+    return push_client_ready_at(c, push_mono_ms());
+}
+
+int64_t push_client_wait_ms(const push_client *c, int64_t now_ms)
+{
+    int64_t w = -1;
+    for (int t = 0; t < PUSH_NTOPICS; t++)
+        if (c->npend[t] && !sendable(c, t, now_ms) &&
+            (w < 0 || c->due_ms[t] - now_ms < w))
+            w = c->due_ms[t] - now_ms;
+    return w;
+}
+
+void push_client_want_snapshot(push_client *c, int topic)
+{
+    push_client_drop_topic(c, topic);
+    c->snap_due |= 1u << topic;
+}
+
+/* The pending slots of topic t, from slot i0 on, that go in one frame
+ * (indices into pick, increasing). A topic without a rate limit takes the
+ * run up to the next slot of another topic; a limited one skips over other
+ * topics and takes what its burst covers (first offset <= upto). *more says
+ * whether eligible slots were left for lack of room. */
+static size_t pick_run(const push_client *c, size_t i0, int t, uint64_t upto,
+                       size_t *pick, int *all_plain, int *more)
+{
     size_t n = 0, bytes = 0;
+    int contig = c->rate_ms[t] == 0;
     *all_plain = 1;
-    while (n < c->nslots && c->slots[n].rec->topic == topic &&
-           (n == 0 || bytes + c->slots[n].bytes <= PUSH_FRAME_ITEMS_MAX)) {
-        bytes += c->slots[n].bytes;
-        if (c->slots[n].merged)
+    *more = 0;
+    for (size_t i = i0; i < c->nslots; i++) {
+        const push_slot *s = &c->slots[i];
+        if (s->rec->topic != t || s->first > upto) {
+            if (contig)
+                break;
+            continue;
+        }
+        if (n && bytes + s->bytes > PUSH_FRAME_ITEMS_MAX) {
+            *more = 1;
+            break;
+        }
+        bytes += s->bytes;
+        if (s->merged)
             *all_plain = 0;
-        n++;
+        pick[n++] = i;
     }
     return n;
 }
 
 static push_frame *build_delta(const push_client *c, push_state *st,
-                               size_t n, uint64_t wm)
+                               const size_t *pick, size_t n, uint64_t wm)
 {
     json_t *items = json_object();
     json_int_t count = 0;
     for (size_t i = 0; i < n; i++) {
-        const push_slot *s = &c->slots[i];
+        const push_slot *s = &c->slots[pick[i]];
         json_object_set(items, s->rec->entity,
                         s->merged ? s->merged : s->rec->fields);
         count += s->count;
     }
     return push_frame_json(json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:o}", "type", "delta", "topic",
-        push_topic_name(c->slots[0].rec->topic), "epoch",
+        push_topic_name(c->slots[pick[0]].rec->topic), "epoch",
         (json_int_t)st->epoch, "offset", (json_int_t)wm, "count", count,
         "items", items));
 }
 
-push_frame *push_client_next(push_client *c, push_state *st)
+/* An owed snapshot. Its offset is the client's watermark (every change
+ * still pending for other topics is after it), so resuming from it never
+ * skips one. */
+static push_frame *next_snapshot(push_client *c, push_state *st)
+{
+    int k = __builtin_ctz(c->snap_due);
+    c->snap_due &= ~(1u << k);
+    uint64_t off = c->nslots ? c->slots[0].first - 1 : c->seen;
+    push_frame *f = push_state_snapshot_at(st, k, &c->filter[k], off);
+    if (f)
+        c->frames_sent++;
+    return f;
+}
+
+push_frame *push_client_next_at(push_client *c, push_state *st,
+                                int64_t now_ms)
 {
     if (c->out) {
         push_frame *f = c->out;
@@ -207,29 +292,48 @@ push_frame *push_client_next(push_client *c, push_state *st)
         f->next = NULL;
         return f;
     }
-    if (!c->nslots)
+    if (c->snap_due)
+        return next_snapshot(c, st);
+    if (!push_client_ready_at(c, now_ms))
         return NULL;
-    int plain;
-    size_t n = take_run(c, &plain);
+    size_t i0 = 0;
+    while (!sendable(c, c->slots[i0].rec->topic, now_ms))
+        i0++;                 /* ready_at said one exists */
+    int topic = c->slots[i0].rec->topic;
+    unsigned bit = 1u << topic;
+    if (c->rate_ms[topic] && !(c->in_burst & bit)) {
+        c->in_burst |= bit;   /* a burst: what is pending now, then wait */
+        c->burst_upto[topic] = c->seen;
+        c->due_ms[topic] = now_ms + c->rate_ms[topic];
+    }
+    uint64_t upto = c->rate_ms[topic] ? c->burst_upto[topic] : UINT64_MAX;
+    size_t *pick = malloc(c->nslots * sizeof *pick);
+    if (!pick)
+        return NULL;
+    int plain, more;
+    size_t n = pick_run(c, i0, topic, upto, pick, &plain, &more);
     /* Watermark: all matching changes up to just before the oldest one
      * still pending after this frame (or all seen) are now delivered. */
-    uint64_t wm = n < c->nslots ? c->slots[n].first - 1 : c->seen;
-    push_rec *r0 = c->slots[0].rec;
-    int topic = r0->topic;
+    size_t j = 0;
+    while (j < n && pick[j] == j)
+        j++;
+    uint64_t wm = j < c->nslots ? c->slots[j].first - 1 : c->seen;
+    push_rec *r0 = c->slots[pick[0]].rec;
+    int contig = pick[n - 1] == n - 1 && !c->rate_ms[topic];
     push_frame *f = NULL;
-    if (plain && n == 1 && wm == r0->offset) {
+    if (plain && n == 1 && contig && wm == r0->offset) {
         /* The common case: one change, the same bytes for every client. */
         if (!r0->frame)
-            r0->frame = build_delta(c, st, 1, wm);
+            r0->frame = build_delta(c, st, pick, 1, wm);
         f = r0->frame;
-    } else if (plain && c->filter[topic].kind == 0) {
+    } else if (plain && contig && c->filter[topic].kind == 0) {
         /* Unfiltered clients in step build the same batch: share it. */
         uint64_t last = c->slots[n - 1].rec->offset;
         if (!(st->cache[topic].f && st->cache[topic].first == r0->offset &&
               st->cache[topic].last == last && st->cache[topic].n == n &&
               st->cache[topic].wm == wm)) {
             push_frame_unref(st->cache[topic].f);
-            st->cache[topic].f = build_delta(c, st, n, wm);
+            st->cache[topic].f = build_delta(c, st, pick, n, wm);
             st->cache[topic].first = r0->offset;
             st->cache[topic].last = last;
             st->cache[topic].n = n;
@@ -237,22 +341,39 @@ push_frame *push_client_next(push_client *c, push_state *st)
         }
         f = st->cache[topic].f;
     } else {
-        f = build_delta(c, st, n, wm);
+        f = build_delta(c, st, pick, n, wm);
         if (f)
             f->refs--;    /* the reference below is the only one */
     }
-    if (!f)
+    if (!f) {
+        free(pick);
         return NULL;
-    f->refs++;
-    for (size_t i = 0; i < n; i++) {
-        c->owed -= c->slots[i].bytes;
-        c->changes_sent += c->slots[i].count;
-        push_rec_unref(c->slots[i].rec);
-        json_decref(c->slots[i].merged);
     }
-    memmove(c->slots, c->slots + n, (c->nslots - n) * sizeof *c->slots);
-    c->nslots -= n;
+    f->refs++;
+    size_t k = 0, out = 0;
+    for (size_t i = 0; i < c->nslots; i++) {
+        push_slot *s = &c->slots[i];
+        if (k < n && pick[k] == i) {
+            k++;
+            c->owed -= s->bytes;
+            c->changes_sent += s->count;
+            push_rec_unref(s->rec);
+            json_decref(s->merged);
+        } else {
+            c->slots[out++] = *s;
+        }
+    }
+    free(pick);
+    c->nslots = out;
+    c->npend[topic] -= n;
+    if (!more || !c->npend[topic])
+        c->in_burst &= ~bit;
     reindex(c, c->capindex);
     c->frames_sent++;
     return f;
+}
+
+push_frame *push_client_next(push_client *c, push_state *st)
+{
+    return push_client_next_at(c, st, push_mono_ms());
 }

@@ -102,7 +102,14 @@ typedef struct push_slot {
 
 typedef struct push_client {
     unsigned topics;           /* bit per subscribed topic */
+    unsigned snap_due;         /* bit per topic whose snapshot is owed */
     push_filter filter[PUSH_NTOPICS];
+    /* Per-topic rate limit ("max_rate_hz"): deltas of a limited topic go
+     * out in bursts at most every rate_ms; meanwhile they coalesce. */
+    int64_t rate_ms[PUSH_NTOPICS], due_ms[PUSH_NTOPICS];
+    uint64_t burst_upto[PUSH_NTOPICS]; /* a burst sends changes <= this */
+    unsigned in_burst;         /* bit per topic in a burst */
+    size_t npend[PUSH_NTOPICS];/* pending slots per topic */
     push_slot *slots;          /* pending, in order of first offset */
     size_t nslots, capslots;
     int32_t *index;            /* open addressing: slot index or -1 */
@@ -118,15 +125,31 @@ typedef struct push_client {
 void push_client_init(push_client *c, size_t max_owed, uint64_t seen);
 void push_client_free(push_client *c);
 /* Offer a change: 1 if the client now has something to send, 0 if not,
- * -1 if its backlog passed the bound (pending freed, overflow set). */
+ * -1 if its backlog passed 4x the bound (pending freed, overflow set);
+ * between 1x and 4x the caller decides (push_server.c: did it stall?). */
 int push_client_offer(push_client *c, push_rec *r);
+/* Give up on a client: free everything it is owed, set overflow. */
+void push_client_drop_all(push_client *c);
+/* Nothing owed at all (pending, queued frames or snapshots). */
+int push_client_idle(const push_client *c);
 /* Queue a frame (takes the reference) before the pending changes. */
 int push_client_queue(push_client *c, push_frame *f);
 /* Drop pending changes of one topic (a snapshot replaces them). */
 void push_client_drop_topic(push_client *c, int topic);
-/* The next frame to write (a reference the caller unrefs), or NULL. */
+/* Owe the client a snapshot of the topic: built when the socket takes it,
+ * from the state then, so a snapshot and the deltas it covers are never
+ * held together. */
+void push_client_want_snapshot(push_client *c, int topic);
+/* The next frame to write at monotonic time now_ms (a reference the caller
+ * unrefs), or NULL (nothing, or only rate-limited changes not yet due). */
+push_frame *push_client_next_at(push_client *c, push_state *st,
+                                int64_t now_ms);
 push_frame *push_client_next(push_client *c, push_state *st);
+/* Something can be written at now_ms (push_client_has_output: now). */
+int push_client_ready_at(const push_client *c, int64_t now_ms);
 int push_client_has_output(const push_client *c);
+/* Milliseconds until rate-limited changes are due, or -1 if none wait. */
+int64_t push_client_wait_ms(const push_client *c, int64_t now_ms);
 
 /* Client messages (push_proto.c). The server side supplies these hooks. */
 typedef struct push_proto_env {
@@ -144,5 +167,10 @@ push_frame *push_error_frame(const char *code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 int64_t push_now_ms(void);
+int64_t push_mono_ms(void);   /* monotonic clock, for rate limits */
+uint64_t push_sock_acked(int fd);  /* TCP bytes the peer acked (push_sock.c) */
+/* The snapshot frame of a topic at a given offset (see push_client.c). */
+push_frame *push_state_snapshot_at(push_state *st, int topic,
+                                   const push_filter *f, uint64_t offset);
 
 #endif

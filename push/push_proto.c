@@ -73,6 +73,7 @@ static int subscribe(push_client *c, push_proto_env *env, json_t *m)
                     "non-empty array");
     int idx[PUSH_NTOPICS * 2];
     push_filter f[PUSH_NTOPICS * 2];
+    int64_t rate[PUSH_NTOPICS * 2];
     size_t n = 0, i;
     char msg[300] = "";
     json_array_foreach(topics, i, t) {
@@ -95,6 +96,21 @@ static int subscribe(push_client *c, push_proto_env *env, json_t *m)
                      push_topic_name(idx[n]), e.msg);
             break;
         }
+        /* "max_rate_hz": at most that many delta bursts per second. */
+        json_t *hz = json_is_object(t) ? json_object_get(t, "max_rate_hz")
+                                       : NULL;
+        rate[n] = 0;
+        if (hz && !json_is_null(hz)) {
+            double v = json_is_number(hz) ? json_number_value(hz) : -1;
+            if (!(v >= 0.01 && v <= 1000)) {
+                push_filter_clear(&f[n]);
+                snprintf(msg, sizeof msg, "topic %s: max_rate_hz must be a "
+                         "number from 0.01 to 1000",
+                         push_topic_name(idx[n]));
+                break;
+            }
+            rate[n] = (int64_t)(1000.0 / v + 0.5);
+        }
         n++;
     }
     if (msg[0]) {
@@ -110,14 +126,16 @@ static int subscribe(push_client *c, push_proto_env *env, json_t *m)
         c->topics |= 1u << idx[i];
         fresh |= 1u << idx[i];
         push_client_drop_topic(c, idx[i]);
+        c->snap_due &= ~(1u << idx[i]);
+        c->rate_ms[idx[i]] = rate[i];
+        c->due_ms[idx[i]] = 0;
     }
     json_t *resume = json_object_get(m, "resume");
     if (resume && json_is_object(resume) && try_resume(c, env->st, resume))
         return 0;
     for (int k = 0; k < PUSH_NTOPICS; k++)
         if (fresh & (1u << k))
-            push_client_queue(c, push_state_snapshot(env->st, k,
-                                                     &c->filter[k]));
+            push_client_want_snapshot(c, k);
     return 0;
 }
 
@@ -129,8 +147,10 @@ static int unsubscribe(push_client *c, json_t *m)
         for (int k = 0; k < PUSH_NTOPICS; k++) {
             push_client_drop_topic(c, k);
             push_filter_clear(&c->filter[k]);
+            c->rate_ms[k] = 0;
         }
         c->topics = 0;
+        c->snap_due = 0;
         return 0;
     }
     if (!json_is_array(topics))
@@ -141,6 +161,8 @@ static int unsubscribe(push_client *c, json_t *m)
         if (k < 0)
             return fail(c, "unknown_topic", "unsubscribe: unknown topic");
         c->topics &= ~(1u << k);
+        c->snap_due &= ~(1u << k);
+        c->rate_ms[k] = 0;
         push_client_drop_topic(c, k);
         push_filter_clear(&c->filter[k]);
     }

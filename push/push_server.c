@@ -58,6 +58,7 @@ static void unlink_conn(push_conn *cn)
 
 static void free_conn(push_conn *cn)
 {
+    push_frame_unref(cn->inflight);
     unlink_conn(cn);
     P.nconns--;
     push_client_free(&cn->c);
@@ -69,12 +70,45 @@ static void free_conn(push_conn *cn)
  * reason when the socket takes it, or kill it if it never does. */
 static void drop_slow(push_conn *cn)
 {
+    size_t owed = cn->c.owed;   /* 0 when the hard cap already freed it */
+    push_client_drop_all(&cn->c);
     stat_add(&P.stats.dropped_slow, 1);
     fprintf(stderr, "push: client %s dropped: too slow (backlog over %zu "
-            "bytes)\n", cn->peer, cn->c.max_owed);
+            "bytes%s, no read for %lld ms)\n", cn->peer, cn->c.max_owed,
+            owed ? "" : " x4", (long long)(push_mono_ms() - cn->progress_ms));
     push_conn_close(cn, 4008, "too slow: backlog passed %zu bytes",
                     cn->c.max_owed);
     lws_set_timeout(cn->wsi, PENDING_TIMEOUT_USER_OK, 30);
+}
+
+/* Did the client read anything within stall_ms? Besides our own writes
+ * (which lws holds back while it drains a large frame), the bytes the peer
+ * acknowledged growing says it is taking data. */
+static int still_reading(push_conn *cn, int64_t now)
+{
+    uint64_t acked = push_sock_acked(lws_get_socket_fd(cn->wsi));
+    if (acked != cn->acked) {
+        cn->acked = acked;
+        cn->progress_ms = now;
+    }
+    return now - cn->progress_ms <= P.o.stall_ms;
+}
+
+/* Past the bound, a client that still reads is only slow: it gets the
+ * coalesced latest values at its pace. One that stopped is dropped. The
+ * timer looks again if publishing stops. 1 if dropped. */
+static int check_backlog(push_conn *cn, int64_t now)
+{
+    if (cn->close_code || cn->c.owed <= cn->c.max_owed)
+        return 0;
+    if (!still_reading(cn, now)) {
+        drop_slow(cn);
+        return 1;
+    }
+    int64_t wait = push_client_wait_ms(&cn->c, now);
+    lws_set_timer_usecs(cn->wsi, (wait >= 0 && wait < 1000 ? wait + 1
+                                                           : 1000) * 1000);
+    return 0;
 }
 
 /* Take the queued changes and hand them to the state and every client. */
@@ -91,6 +125,7 @@ static void drain(void)
     P.qn = 0;
     pthread_mutex_unlock(&P.qmu);
 
+    int64_t now = push_mono_ms();
     for (size_t i = 0; i < n; i++) {
         push_rec *r = push_state_apply(&P.st, q[i].topic, q[i].entity,
                                        q[i].fields);
@@ -100,6 +135,8 @@ static void drain(void)
         for (push_conn *cn = P.conns; cn; cn = cn->next) {
             if (cn->close_code)
                 continue;
+            if (push_client_idle(&cn->c))
+                cn->progress_ms = now;   /* it owes nothing: not stalled */
             int rc = push_client_offer(&cn->c, r);
             if (rc > 0)
                 cn->want_write = 1;
@@ -107,6 +144,8 @@ static void drain(void)
                 drop_slow(cn);
         }
     }
+    for (push_conn *cn = P.conns; cn; cn = cn->next)
+        check_backlog(cn, now);
     __atomic_store_n(&P.offset, P.st.offset, __ATOMIC_RELEASE);
     for (push_conn *cn = P.conns; cn; cn = cn->next) {
         if (P.stopping)
@@ -171,18 +210,29 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
                          strlen(cn->close_reason));
         return -1;
     }
-    push_frame *f = push_client_next(&cn->c, &P.st);
-    if (!f)
-        return 0;
-    size_t len = f->len;
-    int n = lws_write(wsi, f->data + PUSH_PRE, len, LWS_WRITE_TEXT);
-    push_frame_unref(f);
-    if (n < 0)
-        return -1;
-    stat_add(&P.stats.frames, 1);
-    stat_add(&P.stats.bytes_out, len);
-    if (push_client_has_output(&cn->c))
+    int64_t now = push_mono_ms();
+    /* The previous frame is done with: lws asks for more only then. */
+    push_frame_unref(cn->inflight);
+    cn->inflight = NULL;
+    cn->progress_ms = now;
+    push_frame *f = push_client_next_at(&cn->c, &P.st, now);
+    if (f) {
+        size_t len = f->len;
+        int n = lws_write(wsi, f->data + PUSH_PRE, len, LWS_WRITE_TEXT);
+        cn->inflight = f;
+        if (n < 0)
+            return -1;
+        stat_add(&P.stats.frames, 1);
+        stat_add(&P.stats.bytes_out, len);
+    }
+    if (push_client_ready_at(&cn->c, now)) {
         lws_callback_on_writable(wsi);
+    } else {
+        /* Rate-limited changes wait: come back when they are due. */
+        int64_t wait = push_client_wait_ms(&cn->c, now);
+        if (wait >= 0)
+            lws_set_timer_usecs(wsi, (wait + 1) * 1000);
+    }
     return 0;
 }
 
@@ -193,6 +243,7 @@ static void on_established(struct lws *wsi, pss *ps)
         return;
     ps->cn = cn;
     cn->wsi = wsi;
+    cn->progress_ms = push_mono_ms();
     push_client_init(&cn->c, P.o.client_max, P.st.offset);
     lws_get_peer_simple(wsi, cn->peer, sizeof cn->peer);
     cn->next = P.conns;
@@ -247,6 +298,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return ps && ps->cn ? on_receive(ps->cn, wsi, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return ps && ps->cn ? on_writeable(ps->cn, wsi) : -1;
+    case LWS_CALLBACK_TIMER:     /* rate-limited changes due, or a check */
+        if (ps && ps->cn && !check_backlog(ps->cn, push_mono_ms()))
+            lws_callback_on_writable(wsi);
+        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         drain();
         return 0;
@@ -322,6 +377,7 @@ int push_start(const push_opts *o, ct_err *err)
         return err->code;
     P.o.max_in = P.o.max_in ? P.o.max_in : 64 * 1024;
     P.o.client_max = P.o.client_max ? P.o.client_max : (size_t)4 << 20;
+    P.o.stall_ms = P.o.stall_ms > 0 ? P.o.stall_ms : 30000;
     P.o.max_clients = P.o.max_clients ? P.o.max_clients : 20000;
     const char *listen = P.o.listen ? P.o.listen : "127.0.0.1";
     P.tls = P.o.tls_cert && P.o.tls_key;

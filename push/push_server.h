@@ -21,6 +21,11 @@ typedef struct push_conn {
     char close_reason[120];
     int bad;                   /* malformed messages so far */
     int want_write;
+    push_frame *inflight;      /* last frame written: lws (permessage-
+                                * deflate) may still read it until the
+                                * next WRITEABLE */
+    int64_t progress_ms;       /* last write, or when output started */
+    uint64_t acked;            /* TCP bytes the peer acked, last seen */
     char peer[64];
 } push_conn;
 

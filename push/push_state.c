@@ -31,6 +31,13 @@ int64_t push_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t push_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* --- frames --- */
 
 push_frame *push_frame_json(json_t *msg)
@@ -244,6 +251,12 @@ push_rec *push_state_apply(push_state *st, int topic, const char *entity,
 push_frame *push_state_snapshot(push_state *st, int topic,
                                 const push_filter *f)
 {
+    return push_state_snapshot_at(st, topic, f, st->offset);
+}
+
+push_frame *push_state_snapshot_at(push_state *st, int topic,
+                                   const push_filter *f, uint64_t offset)
+{
     json_t *items = json_object();
     const char *id;
     json_t *v;
@@ -260,5 +273,5 @@ push_frame *push_state_snapshot(push_state *st, int topic,
     return push_frame_json(json_pack("{s:s, s:s, s:I, s:I, s:o}", "type",
                                      "snapshot", "topic", TOPICS[topic],
                                      "epoch", (json_int_t)st->epoch, "offset",
-                                     (json_int_t)st->offset, "items", items));
+                                     (json_int_t)offset, "items", items));
 }

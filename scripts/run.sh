@@ -10,6 +10,7 @@ BUILD=${BUILD:-build}
 VAR=${VAR:-var}
 BIN="$BUILD/citytwin"
 PORT=${PORT:-8080}
+WS_PORT=${WS_PORT:-}     # push port (serve --ws-port); empty = the default 8081
 LISTEN=${LISTEN:-127.0.0.1}
 SEED=${SEED:-20251127}
 mkdir -p "$VAR"
@@ -50,6 +51,7 @@ fi
 #    only their hashes are kept, in $VAR/auth.sqlite; docs/AUTH.md).
 args=(serve --store "$VAR/city.sqlite" --port "$PORT" --listen "$LISTEN"
       --web web --tiles "$VAR/tiles" --basemap "$VAR/basemap")
+[ -n "$WS_PORT" ] && args+=(--ws-port "$WS_PORT")
 if "$BIN" serve --help 2>&1 | grep -q -- '--simulate'; then
   args+=(--live "$VAR/live.sqlite" --auth-db "$VAR/auth.sqlite" --simulate --init-tokens)
   echo "run: API tokens (feeder, operator, admin) are in $VAR/tokens.txt"

@@ -43,7 +43,10 @@ static void usage(FILE *f)
         "  --require-token T  viewer tokens, comma separated or @FILE (one per\n"
         "                  line); clients send ?token=, bearer.T sub-protocol\n"
         "                  or Authorization: Bearer\n"
-        "  --ws-client-max BYTES  backlog bound per client (default 4 MiB)\n"
+        "  --ws-client-max BYTES  backlog bound per client (default 4 MiB):\n"
+        "                  past it a client that has not read for\n"
+        "                  --ws-stall-ms is dropped, past 4x it any client\n"
+        "  --ws-stall-ms MS  see --ws-client-max (default 30000)\n"
         "  --ws-max-in BYTES  largest client message (default 65536)\n"
         "  --ws-sndbuf BYTES  socket send buffer per client (tests)\n"
         "  --ws-history N  changes kept for resume (default 65536)\n"
@@ -150,6 +153,7 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
         {"ws-client-max", required_argument, NULL, 'M'},
         {"ws-max-in", required_argument, NULL, 'I'},
         {"ws-sndbuf", required_argument, NULL, 'S'},
+        {"ws-stall-ms", required_argument, NULL, 'L'},
         {"push-test", no_argument, NULL, 'X'},
         {"ws-history", required_argument, NULL, 'H'},
         SERVE_LIVE_GETOPT   /* live options (serve_live.h) */
@@ -209,6 +213,11 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
         }
         case 'S':
             if (parse_num("--ws-sndbuf", optarg, 1024, 1 << 26, &pa->o.sndbuf))
+                return 2;
+            break;
+        case 'L':
+            if (parse_num("--ws-stall-ms", optarg, 1, 3600000,
+                          &pa->o.stall_ms))
                 return 2;
             break;
         case 'p':

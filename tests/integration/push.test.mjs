@@ -5,7 +5,7 @@
 // deltas, district and bbox filters, resume without gap or duplicate,
 // history gone and epoch change after a restart (reset + snapshot), a
 // stalled client coalesced then dropped while a healthy one gets every
-// update, oversized and malformed messages, tokens, Origin,
+// update, a slow but reading client kept to the end, oversized and malformed messages, tokens, Origin,
 // permessage-deflate, and a clean SIGTERM. Waits have timeouts only to
 // never hang; nothing asserts on timing.
 import { test, before, after } from "node:test";
@@ -138,6 +138,33 @@ class RawClient {
     this.sock.write(Buffer.concat([h, Buffer.alloc(4), p]));
   }
   stall() { this.sock.pause(); }
+  // A slow reader: takes one chunk from the socket every `ms`, parses the
+  // (unmasked, unfragmented) text frames and keeps the messages.
+  slowRead(ms) {
+    this.msgs = [];
+    this.sock.pause();
+    this.reads = 0;
+    this.sock.on("data", (d) => {
+      this.reads++;
+      this.sock.pause();
+      this.buf = Buffer.concat([this.buf, d]);
+      for (;;) {
+        const b = this.buf;
+        if (b.length < 2) break;
+        let n = b[1] & 0x7f, h = 2;
+        if (n === 126) { if (b.length < 4) break; n = b.readUInt16BE(2); h = 4; }
+        else if (n === 127) { if (b.length < 10) break; n = Number(b.readBigUInt64BE(2)); h = 10; }
+        if (b.length < h + n) break;
+        const op = b[0] & 0x0f, payload = b.subarray(h, h + n);
+        this.buf = b.subarray(h + n);
+        if (op === 1) this.msgs.push(JSON.parse(payload.toString()));
+        if (op === 8) this.closeCode = payload.readUInt16BE(0);
+      }
+    });
+    this.timer = setInterval(() => this.sock.resume(), ms);
+    this.ended.then(() => clearInterval(this.timer));
+  }
+  stopReading() { clearInterval(this.timer); this.sock.destroy(); }
   // Read everything from now on; resolve with the close frame's code/reason.
   readClose() {
     return new Promise((resolve) => {
@@ -182,7 +209,8 @@ before(async () => {
     path.join(SRC, "tests/fixtures/http/buildings.geojson")], { encoding: "utf8", timeout: 120000 });
   assert.equal(imp.status, 0, "citytwin import: " + imp.stderr);
   main = startServer(["--push-test", "--require-token", `${TOKEN},other-token`,
-    "--ws-sndbuf", "4096", "--ws-client-max", "262144", "--ws-history", "200"]);
+    "--ws-sndbuf", "4096", "--ws-client-max", "262144", "--ws-history", "200"
+  ]);
   urls = await main.ready;
 });
 
@@ -350,6 +378,39 @@ test("a stalled client is coalesced then dropped with its reason; a healthy one 
   assert.equal(closed.code, 4008);
   assert.match(closed.reason, /too slow/);
   for (const x of [pub, healthy]) x.close();
+});
+
+test("a slow but reading client stays and ends on every latest value", async () => {
+  const pub = await publisher();
+  const slow = new RawClient(wsurl());
+  await within(slow.open, 20000, "raw client open");
+  slow.send({ op: "subscribe", topics: ["water"] });
+  slow.slowRead(200);             // one socket read every 200 ms
+  // 800 entities of ~430 bytes (~340 KB coalesced: over the 256 KiB bound,
+  // under 4x it), each changed 25 times: ~8.6 MB published, far more than
+  // the slow client can read. Coalesced by entity it owes ~340 KB at most.
+  const E = 800, R = 25, pad = "w".repeat(400);
+  for (let r = 0; r < R; r++) {
+    for (let k = 0; k < E; k++) publish(pub, [["water", `ws:${k}`, { v: r, pad }]]);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  publish(pub, [["water", "ws:end", { v: R }]]);
+  const latest = new Map();
+  const seenEnd = () => {
+    latest.clear();
+    for (const m of slow.msgs) if (m.type === "snapshot" || m.type === "delta")
+      for (const [id, f] of Object.entries(m.items)) latest.set(id, f.v);
+    return latest.get("ws:end") === R;
+  };
+  for (let i = 0; i < 600 && !seenEnd(); i++) await new Promise((res) => setTimeout(res, 100));
+  assert.equal(latest.get("ws:end"), R, `the slow client got the end marker (${slow.msgs.length} messages, ${slow.reads} reads)\n` + main.log().slice(-800));
+  for (let k = 0; k < E; k++) assert.equal(latest.get(`ws:${k}`), R - 1, `ws:${k} ends on its latest value`);
+  assert.equal(slow.closeCode, undefined, "the slow client was not closed");
+  const changes = slow.msgs.filter((m) => m.type === "delta").reduce((n, d) => n + d.count, 0);
+  assert.ok(changes > E, `deltas carry the folded changes (${changes})`);
+  assert.doesNotMatch(main.log(), /dropped: too slow \(backlog over 262144 bytes, no read/);
+  slow.stopReading();
+  pub.close();
 });
 
 test("malformed messages get errors, then a close after repeated abuse; oversized gets 1009", async () => {

@@ -1,6 +1,7 @@
 /* tests/unit/test_push.c: the push module's insides without sockets: state
  * merge and history ring, filters, per-client coalescing and watermarks,
- * the backlog bound, and subscribe/resume handling (push_int.h). */
+ * the backlog bound (by merged size), subscribe/resume handling, owed
+ * snapshots and per-topic rate limits (push_int.h). */
 #include "push/push_int.h"
 
 #include <stdlib.h>
@@ -141,8 +142,8 @@ static void test_client_bound(void)
         rc = push_client_offer(&c, push_state_apply(&st, T("buildings"), id,
                                json_pack("{s:s}", "pad", "0123456789012345678901234567890123456789")));
     }
-    UT_EQ_INT(rc, -1);
-    UT_CHECK(i < 100);
+    UT_EQ_INT(rc, -1);            /* the hard cap: 4x the bound */
+    UT_CHECK(i > 100 && i < 250);
     UT_CHECK(c.overflow);
     UT_EQ_INT(c.nslots, 0);       /* freed, not kept */
     UT_EQ_INT(c.owed, 0);
@@ -150,10 +151,18 @@ static void test_client_bound(void)
     push_client d;
     push_client_init(&d, 2000, 0);
     d.topics = 1u << T("buildings");
-    for (i = 0; i < 10; i++)
+    for (i = 0; i < 1000; i++)
         UT_EQ_INT(push_client_offer(&d, push_state_apply(&st, T("buildings"), "same",
-                                    json_pack("{s:i}", "v", i))), 1);
+                                    json_pack("{s:i, s:s}", "v", i, "pad", "0123456789"))), 1);
     UT_EQ_INT(d.nslots, 1);
+    /* ... nor its backlog: it is the size of the one merged value. */
+    UT_CHECK_MSG(d.owed < 60, "owed %zu", d.owed);
+    json_t *one = frame_json(push_client_next(&d, &st));
+    UT_EQ_INT(json_integer_value(json_object_get(json_object_get(
+        json_object_get(one, "items"), "same"), "v")), 999);
+    UT_EQ_INT(json_integer_value(json_object_get(one, "count")), 1000);
+    UT_EQ_INT(d.owed, 0);
+    json_decref(one);
     push_client_free(&d);
     push_client_free(&c);
     push_state_free(&st);
@@ -225,6 +234,99 @@ static void test_proto_subscribe_resume(void)
     push_state_free(&st);
 }
 
+static const char *type_of(json_t *m)
+{
+    return json_string_value(json_object_get(m, "type"));
+}
+
+/* A snapshot is built when the client can take it, from the state then;
+ * changes of its topic meanwhile are not held twice. */
+static void test_snapshot_owed_not_queued(void)
+{
+    push_state st;
+    push_state_init(&st, 100, 3);
+    push_state_apply(&st, T("parking"), "p1", json_pack("{s:i}", "free", 1));
+    push_proto_env env = {&st, 0, no_publish};
+    push_client c;
+    push_client_init(&c, 1 << 20, st.offset);
+    const char *m = "{\"op\":\"subscribe\",\"topics\":[\"parking\"]}";
+    UT_EQ_INT(push_proto_handle(&c, &env, m, strlen(m)), 0);
+    UT_CHECK(c.snap_due != 0);
+    UT_EQ_INT(c.owed, 0);
+    for (int i = 0; i < 50; i++)
+        UT_EQ_INT(push_client_offer(&c, push_state_apply(&st, T("parking"), "p1",
+                                    json_pack("{s:i}", "free", i))), 1);
+    push_client_offer(&c, push_state_apply(&st, T("parking"), "p2", json_pack("{s:i}", "free", 7)));
+    UT_EQ_INT(c.nslots, 0);
+    json_t *snap = pop(&c, &st);
+    UT_EQ_STR(type_of(snap), "snapshot");
+    json_t *items = json_object_get(snap, "items");
+    UT_EQ_INT(json_integer_value(json_object_get(json_object_get(items, "p1"), "free")), 49);
+    UT_EQ_INT(json_integer_value(json_object_get(json_object_get(items, "p2"), "free")), 7);
+    UT_EQ_INT(json_integer_value(json_object_get(snap, "offset")), st.offset);
+    UT_CHECK(pop(&c, &st) == NULL);
+    json_decref(snap);
+    push_client_free(&c);
+    push_state_free(&st);
+}
+
+/* "max_rate_hz": deltas of a limited topic go out in one burst per period
+ * (coalesced in between) while other topics flow; watermarks stay honest. */
+static void test_rate_limit(void)
+{
+    push_state st;
+    push_state_init(&st, 100, 3);
+    push_proto_env env = {&st, 0, no_publish};
+    push_client c;
+    push_client_init(&c, 1 << 20, st.offset);
+    const char *bad = "{\"op\":\"subscribe\",\"topics\":[{\"topic\":\"traffic\",\"max_rate_hz\":0}]}";
+    UT_EQ_INT(push_proto_handle(&c, &env, bad, strlen(bad)), 1);
+    json_t *e = frame_json(push_client_next_at(&c, &st, 0));
+    UT_EQ_STR(json_string_value(json_object_get(e, "code")), "bad_request");
+    UT_CHECK(strstr(json_string_value(json_object_get(e, "message")), "max_rate_hz"));
+    json_decref(e);
+    const char *m = "{\"op\":\"subscribe\",\"topics\":[{\"topic\":\"traffic\",\"max_rate_hz\":1},\"alerts\"]}";
+    UT_EQ_INT(push_proto_handle(&c, &env, m, strlen(m)), 0);
+    UT_EQ_INT(c.rate_ms[T("traffic")], 1000);
+    int64_t t0 = 50000;
+    json_t *s1 = frame_json(push_client_next_at(&c, &st, t0));
+    json_t *s2 = frame_json(push_client_next_at(&c, &st, t0));
+    UT_EQ_STR(type_of(s1), "snapshot");
+    UT_EQ_STR(type_of(s2), "snapshot");
+    json_decref(s1);
+    json_decref(s2);
+    push_client_offer(&c, push_state_apply(&st, T("traffic"), "a", json_pack("{s:i}", "v", 1)));
+    push_client_offer(&c, push_state_apply(&st, T("traffic"), "b", json_pack("{s:i}", "v", 1)));
+    json_t *d = frame_json(push_client_next_at(&c, &st, t0));     /* first burst */
+    UT_EQ_STR(type_of(d), "delta");
+    UT_EQ_INT(json_object_size(json_object_get(d, "items")), 2);
+    json_decref(d);
+    for (int i = 2; i < 20; i++)       /* within the period: coalesced */
+        push_client_offer(&c, push_state_apply(&st, T("traffic"), "a", json_pack("{s:i}", "v", i)));
+    uint64_t first_a = st.offset - 17;
+    push_client_offer(&c, push_state_apply(&st, T("alerts"), "x", json_pack("{s:s}", "level", "red")));
+    UT_CHECK(push_client_ready_at(&c, t0 + 10));                   /* alerts flow */
+    d = frame_json(push_client_next_at(&c, &st, t0 + 10));
+    UT_EQ_STR(json_string_value(json_object_get(d, "topic")), "alerts");
+    /* traffic "a" is still owed: the watermark stops before it */
+    UT_EQ_INT(json_integer_value(json_object_get(d, "offset")), first_a - 1);
+    json_decref(d);
+    UT_CHECK(!push_client_ready_at(&c, t0 + 10));
+    UT_CHECK(push_client_next_at(&c, &st, t0 + 10) == NULL);
+    UT_EQ_INT(push_client_wait_ms(&c, t0 + 10), 990);
+    d = frame_json(push_client_next_at(&c, &st, t0 + 1000));      /* next burst */
+    UT_EQ_STR(json_string_value(json_object_get(d, "topic")), "traffic");
+    UT_EQ_INT(json_integer_value(json_object_get(d, "count")), 18);
+    UT_EQ_INT(json_integer_value(json_object_get(json_object_get(
+        json_object_get(d, "items"), "a"), "v")), 19);
+    UT_EQ_INT(json_integer_value(json_object_get(d, "offset")), st.offset);
+    json_decref(d);
+    UT_EQ_INT(push_client_wait_ms(&c, t0 + 1000), -1);
+    UT_EQ_INT(c.owed, 0);
+    push_client_free(&c);
+    push_state_free(&st);
+}
+
 int main(void)
 {
     UT_RUN(test_state_merge_and_history);
@@ -232,5 +334,7 @@ int main(void)
     UT_RUN(test_client_coalesces_and_watermarks);
     UT_RUN(test_client_bound);
     UT_RUN(test_proto_subscribe_resume);
+    UT_RUN(test_snapshot_owed_not_queued);
+    UT_RUN(test_rate_limit);
     return ut_done();
 }

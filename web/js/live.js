@@ -21,7 +21,13 @@ let backoff = BACKOFF_MIN;
 let lastFrame = 0;
 let timers = [];
 let clockOffset = 0;          // serverMs - clientMs
-let topics = state.TOPICS.map((t) => ({ topic: t }));
+// Traffic and parking change everywhere all the time: at most one burst of
+// deltas per second is plenty for the wall and keeps a slow page (software
+// WebGL) in step (the server coalesces in between; docs/PROTOCOL.md).
+const RATE_HZ = { traffic: 1, parking: 1 };
+const withRate = (t) => (RATE_HZ[t.topic] && t.max_rate_hz === undefined
+  ? { ...t, max_rate_hz: RATE_HZ[t.topic] } : t);
+let topics = state.TOPICS.map((t) => withRate({ topic: t }));
 const statusListeners = new Set();
 const counters = { frames: 0, deltas: 0, snapshots: 0, resets: 0, reconnects: 0 };
 
@@ -63,7 +69,7 @@ export function start(cfg) {
 
 // Test hook and district drill-down: resubscribe with other filters.
 export function subscribe(list) {
-  topics = list;
+  topics = list.map((t) => withRate(typeof t === 'string' ? { topic: t } : t));
   send({ op: 'subscribe', topics });
 }
 
