@@ -74,7 +74,9 @@ run: deps
 	@$(MAKE) --no-print-directory -j2 all
 	@BUILD=$(BUILD) VAR=$(VAR) scripts/run.sh
 
-bench: deps
+# The bench also installs its peers (nginx + nchan for the push bench).
+bench:
+	@CITYTWIN_BENCH_DEPS=1 scripts/deps.sh
 	@$(MAKE) --no-print-directory -j2 all tools
 	@BUILD=$(BUILD) VAR=$(VAR) tests/bench/run.sh
 
