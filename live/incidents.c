@@ -295,6 +295,14 @@ json_t *live_inc_json(const live_incident *x, const live_thresholds *thr)
             ? json_real((x->t_arrival - x->t_dispatch) / 1000.0 - x->planned_eta_s)
             : json_null());
     json_object_set_new(o, "durations", d);
+    /* planned ETA against actual for the dispatched station (first unit);
+     * kept apart from "evaluation", which is the operator's score */
+    const json_t *st = json_array_get(x->units, 0);
+    json_object_set_new(o, "eta_evaluation", json_pack("{s:O, s:O, s:O, s:O}",
+        "station", st ? st : json_null(),
+        "dispatch_to_arrival_s", json_object_get(d, "arrival_s"),
+        "planned_eta_s", json_object_get(d, "planned_arrival_s"),
+        "eta_error_s", json_object_get(d, "arrival_vs_plan_s")));
     if (thr) {
         const live_target *tg = live_thr_target(thr, x->kind);
         json_object_set_new(o, "targets", json_pack("{s:f, s:f, s:f}",

@@ -55,6 +55,7 @@ int api_rescue_context(http_req *r);  /* GET /api/v1/rescue/context */
 int api_rescue_route(http_req *r);    /* GET /api/v1/rescue/route */
 int api_rescue_plan(http_req *r);     /* GET /api/v1/rescue/plan */
 int api_rescue_coverage(http_req *r); /* GET /api/v1/rescue/coverage */
+int api_rescue_evaluation(http_req *r); /* GET /api/v1/rescue/evaluation */
 
 /* The layer of this id, or a 404 naming the known layers already sent. */
 struct layer_def;

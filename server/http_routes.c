@@ -32,6 +32,7 @@ const http_route HTTP_ROUTES[] = {
     {"GET", "/api/v1/rescue/route", api_rescue_route},        /* issue 8 */
     {"GET", "/api/v1/rescue/plan", api_rescue_plan},          /* issue 8 */
     {"GET", "/api/v1/rescue/coverage", api_rescue_coverage},  /* issue 8 */
+    {"GET", "/api/v1/rescue/evaluation", api_rescue_evaluation},  /* issue 8 */
     {"*", "/api/*", api_unknown},
     {"GET", "/tiles/*", api_tiles},
     {"GET", "/basemap/*", api_basemap},

@@ -14,12 +14,13 @@ import {
 
 const TMP = tmpdir("rescue");
 const AUTH = path.join(TMP, "auth.sqlite");
-let STORE, FEED, srv, base, stations = [];
+let STORE, FEED, OPER, srv, base, stations = [];
 
 before(async () => {
   assert.ok(BIN, "CITYTWIN_BIN is set");
   STORE = buildStore(TMP);
   FEED = createToken(AUTH, "feeder", "feed-rescue");
+  OPER = createToken(AUTH, "operator", "duty-rescue");
   srv = startServer(["--store", STORE, "--auth-db", AUTH, "--live", path.join(TMP, "live.sqlite")]);
   base = await srv.ready;
   const r = await req(base, "GET", "/api/v1/layers/fire_stations/items?limit=10000");
@@ -188,4 +189,39 @@ test("coverage: one station's reach grows with minutes; all stations leave less 
   assert.ok(all6.json.covered_pct >= all1.json.covered_pct && all6.json.uncovered === null);
   const bad = await get(`/api/v1/rescue/coverage?station=nope`);
   assert.equal(bad.status, 404);
+});
+
+test("evaluation: planned ETA at dispatch against arrival, per incident and per station", async () => {
+  const st = stations[0].id, p = midpoint(0, 1), ids = [];
+  for (const eta of [120, 180]) {
+    const c = await req(base, "POST", "/api/v1/incidents", { body: { kind: "fire", lon: p.lon, lat: p.lat }, token: OPER });
+    assert.equal(c.status, 201, c.text);
+    const id = c.json.id;
+    ids.push(id);
+    const d = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+      { body: { action: "dispatch", units: [st], departments: ["fire"], eta_s: eta }, token: OPER });
+    assert.equal(d.status, 200, d.text);
+    assert.equal(d.json.eta_evaluation.planned_eta_s, eta);
+    assert.equal(d.json.eta_evaluation.dispatch_to_arrival_s, null, "not arrived yet");
+    const a = await req(base, "POST", `/api/v1/incidents/${id}/actions`, { body: { action: "arrive" }, token: OPER });
+    assert.equal(a.status, 200, a.text);
+  }
+  const one = await get(`/api/v1/incidents/${ids[0]}`);
+  assert.equal(one.status, 200, one.text);
+  const ev = one.json.eta_evaluation;
+  assert.equal(ev.station, st);
+  assert.ok(ev.dispatch_to_arrival_s >= 0);
+  assert.ok(Math.abs(ev.eta_error_s - (ev.dispatch_to_arrival_s - 120)) < 1e-6);
+  const r = await get("/api/v1/rescue/evaluation");
+  assert.equal(r.status, 200, r.text);
+  const rows = r.json.incidents.filter((x) => ids.includes(x.id));
+  assert.equal(rows.length, 2);
+  const agg = r.json.stations.find((x) => x.station === st);
+  assert.ok(agg, "the station has an aggregate");
+  assert.equal(agg.count, 2);
+  assert.equal(agg.arrived, 2);
+  assert.ok(Math.abs(agg.mean_planned_eta_s - 150) < 1e-9);
+  const meanAct = rows.reduce((s, x) => s + x.dispatch_to_arrival_s, 0) / 2;
+  assert.ok(Math.abs(agg.mean_dispatch_to_arrival_s - meanAct) < 1e-6);
+  assert.ok(Math.abs(agg.mean_eta_error_s - (meanAct - 150)) < 1e-6);
 });

@@ -89,6 +89,12 @@ static void test_full_flow_with_times_and_audit(void)
     UT_NEAR(json_number_value(json_object_get(d, "closure_s")), 1230, 1e-9);
     UT_NEAR(json_number_value(json_object_get(d, "planned_arrival_s")), 200, 1e-9);
     UT_NEAR(json_number_value(json_object_get(d, "arrival_vs_plan_s")), 40, 1e-9);
+    /* the evaluation view: station = first unit, error = actual - planned */
+    json_t *ev = json_object_get(inc, "eta_evaluation");
+    UT_EQ_STR(str(ev, "station"), "Engine 3");
+    UT_NEAR(json_number_value(json_object_get(ev, "dispatch_to_arrival_s")), 240, 1e-9);
+    UT_NEAR(json_number_value(json_object_get(ev, "planned_eta_s")), 200, 1e-9);
+    UT_NEAR(json_number_value(json_object_get(ev, "eta_error_s")), 40, 1e-9);
     json_t *ok = json_object_get(inc, "on_target");
     UT_CHECK(json_is_true(json_object_get(ok, "dispatch_s")));    /* <= 60 s */
     UT_CHECK(json_is_true(json_object_get(ok, "arrival_s")));     /* <= 300 s */
@@ -179,11 +185,22 @@ static void test_incidents_survive_restart(void)
     live_engine *e = fx_engine(STORE, HIST, 0);
     UT_CHECK(e);
     json_t *req = fx_json("{\"kind\": \"fire\", \"building\": \"b1\"}"), *inc = NULL;
+    json_t *req2;
+    char id2[32];
     ct_err err;
     UT_EQ_INT(live_incident_create(e, req, "op", &inc, &err), CT_OK);
     json_decref(inc);
     fx_now += 45000;
     act(e, "INC-000001", "dispatch", "{\"units\": \"Engine 3\"}", "op", CT_OK, NULL);
+    /* a second incident with a planned ETA and an arrival, for the evaluation */
+    req2 = fx_json("{\"kind\": \"fire\", \"lon\": 112.47, \"lat\": 34.62}");
+    UT_EQ_INT(live_incident_create(e, req2, "op", &inc, &err), CT_OK);
+    json_decref(req2);
+    snprintf(id2, sizeof id2, "%s", str(inc, "id"));
+    json_decref(inc);
+    act(e, id2, "dispatch", "{\"units\": [\"FS-1\"], \"eta_s\": 300}", "op", CT_OK, NULL);
+    fx_now += 250000;
+    act(e, id2, "arrive", NULL, "op", CT_OK, NULL);
     live_close(e);
     e = fx_engine(STORE, HIST, 1);
     UT_CHECK(e);
@@ -191,12 +208,22 @@ static void test_incidents_survive_restart(void)
     UT_EQ_STR(str(inc, "state"), "dispatched");
     UT_NEAR(json_number_value(json_object_get(json_object_get(inc, "durations"),
                                               "dispatch_s")), 45, 1e-9);
+    UT_CHECK(json_is_null(json_object_get(json_object_get(inc, "eta_evaluation"),
+                                          "planned_eta_s")));
+    json_decref(inc);
+    /* planned ETA and arrival survive the restart: error = 250 - 300 */
+    UT_EQ_INT(live_incident_get(e, id2, &inc, &err), CT_OK);
+    json_t *ev = json_object_get(inc, "eta_evaluation");
+    UT_EQ_STR(str(ev, "station"), "FS-1");
+    UT_NEAR(json_number_value(json_object_get(ev, "planned_eta_s")), 300, 1e-9);
+    UT_NEAR(json_number_value(json_object_get(ev, "dispatch_to_arrival_s")), 250, 1e-9);
+    UT_NEAR(json_number_value(json_object_get(ev, "eta_error_s")), -50, 1e-9);
     json_decref(inc);
     json_t *bs = live_snapshot(e, "buildings", NULL);
     UT_EQ_STR(str(json_object_get(bs, "b1"), "state"), "fire");
     json_decref(bs);
     UT_EQ_INT(live_incident_create(e, req, "op", &inc, &err), CT_OK);
-    UT_EQ_STR(str(inc, "id"), "INC-000002");
+    UT_EQ_STR(str(inc, "id"), "INC-000003");
     json_decref(inc);
     json_decref(req);
     /* state_at sees the incident as it was before the dispatch */

@@ -45,6 +45,16 @@ export function renderIncident(inc, onAct, canAct) {
     li.append(el('span', 'tl-t', clock(toMs(a.t))), el('span', 'tl-s', `${a.actor ?? ''} · ${t(`rescue.act.${a.action}`)}`));
     ol.append(li);
   }
+  // planned ETA (given at dispatch) against the actual dispatch-to-arrival
+  const ev = inc?.eta_evaluation;
+  if (ev && Number.isFinite(ev.dispatch_to_arrival_s)) {
+    const err = ev.eta_error_s;
+    const li = el('li', 'eval');
+    li.append(el('span', 'tl-t', mmss(ev.dispatch_to_arrival_s)),
+      el('span', 'tl-s', `${t('rescue.eta_actual')} · ${t('rescue.eta_planned')} ${mmss(ev.planned_eta_s)}` +
+        (Number.isFinite(err) ? ` (${err >= 0 ? '+' : '−'}${mmss(Math.abs(err))})` : '')));
+    ol.append(li);
+  }
   const flow = $('flow');
   flow.replaceChildren();
   for (const act of NEXT[inc?.state] ?? []) {

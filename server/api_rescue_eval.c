@@ -1,0 +1,85 @@
+/* server/api_rescue_eval.c: GET /api/v1/rescue/evaluation, the
+ * effectiveness of rescue dispatch: per incident, dispatch-to-arrival time
+ * against the planned ETA given at dispatch, and per station (the first
+ * unit dispatched) the count and means. Built from the incidents' own
+ * "eta_evaluation" so the figures match GET /api/v1/incidents/{id}. */
+#include "server/api.h"
+
+#include "live/live.h"
+#include "server/serve_live.h"
+
+/* Add v (a number or null) to sums[key] and its count n_key. */
+static void add_mean(json_t *agg, const char *key, const char *nkey, const json_t *v)
+{
+    if (!json_is_number(v))
+        return;
+    json_object_set_new(agg, key, json_real(json_number_value(
+        json_object_get(agg, key)) + json_number_value(v)));
+    json_object_set_new(agg, nkey, json_integer(json_integer_value(
+        json_object_get(agg, nkey)) + 1));
+}
+
+/* sum/n as the mean (null when n is 0), dropping the helper keys. */
+static void finish_mean(json_t *agg, const char *key, const char *nkey, const char *out)
+{
+    json_int_t n = json_integer_value(json_object_get(agg, nkey));
+    double sum = json_number_value(json_object_get(agg, key));
+    json_object_set_new(agg, out, n ? json_real(sum / (double)n) : json_null());
+    json_object_del(agg, key);
+    json_object_del(agg, nkey);
+}
+
+int api_rescue_evaluation(http_req *r)
+{
+    char who[80];
+    if (api_authorize(r, AUTH_VIEWER, who, sizeof who))
+        return r->status;
+    live_engine *e = api_live(r);
+    if (!e)
+        return r->status;
+    json_t *list = live_incidents_list(e, 0);
+    json_t *rows = json_array(), *by = json_object();
+    size_t i;
+    json_t *inc;
+    json_array_foreach(list, i, inc) {
+        const json_t *ev = json_object_get(inc, "eta_evaluation");
+        const char *st = json_string_value(json_object_get(ev, "station"));
+        if (!st || !json_is_string(json_object_get(json_object_get(inc, "times"),
+                                                   "dispatch")))
+            continue;   /* never dispatched to a station: nothing to evaluate */
+        json_array_append_new(rows, json_pack("{s:O, s:O, s:s, s:O, s:O, s:O}",
+            "id", json_object_get(inc, "id"), "kind", json_object_get(inc, "kind"),
+            "station", st,
+            "dispatch_to_arrival_s", json_object_get(ev, "dispatch_to_arrival_s"),
+            "planned_eta_s", json_object_get(ev, "planned_eta_s"),
+            "eta_error_s", json_object_get(ev, "eta_error_s")));
+        json_t *agg = json_object_get(by, st);
+        if (!agg) {
+            agg = json_pack("{s:s, s:I, s:I}", "station", st, "count", (json_int_t)0,
+                            "arrived", (json_int_t)0);
+            json_object_set_new(by, st, agg);
+        }
+        json_object_set_new(agg, "count", json_integer(
+            json_integer_value(json_object_get(agg, "count")) + 1));
+        const json_t *act = json_object_get(ev, "dispatch_to_arrival_s");
+        if (json_is_number(act))
+            json_object_set_new(agg, "arrived", json_integer(
+                json_integer_value(json_object_get(agg, "arrived")) + 1));
+        add_mean(agg, "_a", "_na", act);
+        add_mean(agg, "_p", "_np", json_object_get(ev, "planned_eta_s"));
+        add_mean(agg, "_e", "_ne", json_object_get(ev, "eta_error_s"));
+    }
+    json_decref(list);
+    json_t *stations = json_array();
+    const char *k;
+    json_t *agg;
+    json_object_foreach(by, k, agg) {
+        finish_mean(agg, "_a", "_na", "mean_dispatch_to_arrival_s");
+        finish_mean(agg, "_p", "_np", "mean_planned_eta_s");
+        finish_mean(agg, "_e", "_ne", "mean_eta_error_s");
+        json_array_append(stations, agg);
+    }
+    json_decref(by);
+    return http_reply_json(r, 200, json_pack("{s:o, s:I, s:o}", "incidents", rows,
+        "count", (json_int_t)json_array_size(rows), "stations", stations));
+}
