@@ -288,19 +288,28 @@ static json_t *point_json(sqlite3 *db, double lon, double lat)
     return p;
 }
 
-int api_rescue_nearest(http_req *r)
+int rescue_query(http_req *r, const char *const *allowed, http_qparam *q,
+                 char *buf, size_t bufsize)
 {
     char who[80];
     if (api_authorize(r, AUTH_VIEWER, who, sizeof who))
-        return r->status;
-    static const char *const allowed[] = {"lon", "lat", "layers", "k", "radius", NULL};
-    http_qparam q[8];
-    char buf[1024];
+        return -1;
     ct_err err;
     ct_err_clear(&err);
-    int n = http_query_parse(r, allowed, q, 8, buf, sizeof buf, &err);
+    int n = http_query_parse(r, allowed, q, RESCUE_MAX_PARAMS, buf, bufsize, &err);
     if (n < 0)
-        return http_reply_ct(r, &err);
+        http_reply_ct(r, &err);
+    return n;
+}
+
+int api_rescue_nearest(http_req *r)
+{
+    static const char *const allowed[] = {"lon", "lat", "layers", "k", "radius", NULL};
+    http_qparam q[RESCUE_MAX_PARAMS];
+    char buf[1024];
+    int n = rescue_query(r, allowed, q, buf, sizeof buf);
+    if (n < 0)
+        return r->status;
     double lon, lat, k, radius;
     if (rescue_point(r, q, n, "lon", "lat", &lon, &lat) ||
         rescue_num(r, q, n, "k", 0, 5, 1, 50, &k) ||
@@ -321,6 +330,8 @@ int api_rescue_nearest(http_req *r)
             return http_reply_error(r, 400, "layers: '%.40s' is not a point layer "
                                     "(e.g. %s)", l, NEAREST_LAYERS);
         }
+        ct_err err;
+        ct_err_clear(&err);
         nearest_hit *h = NULL;
         int nh = 0, rc;
         if (!strcmp(l, "hydrants")) {   /* all within the radius */
@@ -403,17 +414,12 @@ static json_t *building_json(sqlite3 *db, int64_t fid, double dist, int inside)
 
 int api_rescue_context(http_req *r)
 {
-    char who[80];
-    if (api_authorize(r, AUTH_VIEWER, who, sizeof who))
-        return r->status;
     static const char *const allowed[] = {"lon", "lat", "radius", "limit", NULL};
-    http_qparam q[8];
+    http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
-    ct_err err;
-    ct_err_clear(&err);
-    int n = http_query_parse(r, allowed, q, 8, buf, sizeof buf, &err);
+    int n = rescue_query(r, allowed, q, buf, sizeof buf);
     if (n < 0)
-        return http_reply_ct(r, &err);
+        return r->status;
     double lon, lat, radius, limit;
     if (rescue_point(r, q, n, "lon", "lat", &lon, &lat) ||
         rescue_num(r, q, n, "radius", 0, 150, 1, 2000, &radius) ||
@@ -422,6 +428,8 @@ int api_rescue_context(http_req *r)
     sqlite3 *db = api_db(r);
     if (!db)
         return r->status;
+    ct_err err;
+    ct_err_clear(&err);
     nearest_hit *h = NULL;
     int nh = 0;
     if (nearest_within(db, "buildings", lon, lat, radius, (int)limit, &h, &nh,

@@ -13,6 +13,15 @@
 /* A point farther than this from every road node is not routed (422). */
 #define RESCUE_SNAP_MAX_M 1500.0
 
+/* The most query parameters a rescue endpoint takes. */
+#define RESCUE_MAX_PARAMS 8
+
+/* The opening of every rescue read: a viewer may call it, and only the
+ * allowed parameters are given. Parsed into q (RESCUE_MAX_PARAMS); returns
+ * how many, or -1 with the 401/400 answer sent. */
+int rescue_query(http_req *r, const char *const *allowed, http_qparam *q,
+                 char *buf, size_t bufsize);
+
 /* Parse a required (or optional with def) number param in [lo, hi]; 400
  * sent naming the parameter when bad (returns -1). */
 int rescue_num(http_req *r, const http_qparam *q, int n, const char *name,

@@ -95,17 +95,12 @@ static json_t *segments_json(const rgraph *g, const unsigned char *ok, int want,
 
 int api_rescue_coverage(http_req *r)
 {
-    char who[80];
-    if (api_authorize(r, AUTH_VIEWER, who, sizeof who))
-        return r->status;
     static const char *const allowed[] = {"station", "minutes", "geometry", NULL};
-    http_qparam q[8];
+    http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
-    ct_err err;
-    ct_err_clear(&err);
-    int n = http_query_parse(r, allowed, q, 8, buf, sizeof buf, &err);
+    int n = rescue_query(r, allowed, q, buf, sizeof buf);
     if (n < 0)
-        return http_reply_ct(r, &err);
+        return r->status;
     double minutes, geometry;
     if (rescue_num(r, q, n, "minutes", 0, 5, 0.5, 120, &minutes) ||
         rescue_num(r, q, n, "geometry", 0, 1, 0, 1, &geometry))
@@ -115,6 +110,8 @@ int api_rescue_coverage(http_req *r)
     const rgraph *g = db ? rescue_graph(r) : NULL;
     if (!g)
         return r->status;
+    ct_err err;
+    ct_err_clear(&err);
     const rescue_station *st = NULL;
     const int *node = NULL;
     int nst = 0;

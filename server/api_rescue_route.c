@@ -71,23 +71,20 @@ static int station_by_id(http_req *r, sqlite3 *db, const char *id,
 
 int api_rescue_route(http_req *r)
 {
-    char who[80];
-    if (api_authorize(r, AUTH_VIEWER, who, sizeof who))
-        return r->status;
     static const char *const allowed[] = {"from", "from_lon", "from_lat", "to_lon",
                                           "to_lat", "segments", NULL};
-    http_qparam q[8];
+    http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
-    ct_err err;
-    ct_err_clear(&err);
-    int n = http_query_parse(r, allowed, q, 8, buf, sizeof buf, &err);
+    int n = rescue_query(r, allowed, q, buf, sizeof buf);
     if (n < 0)
-        return http_reply_ct(r, &err);
+        return r->status;
     double flon, flat, tlon, tlat, segs;
     const char *from = http_query_get(q, n, "from");
     sqlite3 *db = api_db(r);
     if (!db)
         return r->status;
+    ct_err err;
+    ct_err_clear(&err);
     rescue_station st = {0};
     if (from && *from) {
         if (station_by_id(r, db, from, &st))
@@ -156,17 +153,12 @@ static int by_eta(const void *x, const void *y)
 
 int api_rescue_plan(http_req *r)
 {
-    char who[80];
-    if (api_authorize(r, AUTH_VIEWER, who, sizeof who))
-        return r->status;
     static const char *const allowed[] = {"lon", "lat", "k", NULL};
-    http_qparam q[8];
+    http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
-    ct_err err;
-    ct_err_clear(&err);
-    int n = http_query_parse(r, allowed, q, 8, buf, sizeof buf, &err);
+    int n = rescue_query(r, allowed, q, buf, sizeof buf);
     if (n < 0)
-        return http_reply_ct(r, &err);
+        return r->status;
     double lon, lat, k;
     if (rescue_point(r, q, n, "lon", "lat", &lon, &lat) ||
         rescue_num(r, q, n, "k", 0, 3, 1, 20, &k))
@@ -175,6 +167,8 @@ int api_rescue_plan(http_req *r)
     const rgraph *g = db ? rescue_graph(r) : NULL;
     if (!g)
         return r->status;
+    ct_err err;
+    ct_err_clear(&err);
     double snap;
     int dst = rescue_snap(r, db, g, lon, lat, 0, "the incident", &snap);
     if (dst < 0)
