@@ -1,4 +1,5 @@
-/* live/incidents.c: the incident case flow (see incidents.h). */
+/* live/incidents.c: the incident case flow (see incidents.h); the units
+ * sent and their planned and actual arrivals are in incident_units.c. */
 #include "live/incidents.h"
 
 #include <math.h>
@@ -34,6 +35,7 @@ void live_inc_free(live_incidents *s)
         json_decref(s->v[i].units);
         json_decref(s->v[i].departments);
         json_decref(s->v[i].evaluation);
+        live_inc_units_free(&s->v[i]);
     }
     free(s->v);
     live_map_free(&s->by_id);
@@ -60,7 +62,7 @@ static live_incident *push(live_incidents *s, int *idx)
     memset(x, 0, sizeof *x);
     x->units = json_array();
     x->departments = json_array();
-    x->lon = x->lat = x->planned_eta_s = NAN;
+    x->lon = x->lat = NAN;
     return x;
 }
 
@@ -186,34 +188,31 @@ int live_inc_action(live_incidents *s, const char *id, const char *action,
                        "(allowed from: %s)", id, action, STATES[x->state], allowed);
     }
     if (!strcmp(action, "dispatch") || !strcmp(action, "assign")) {
-        json_t *u = json_deep_copy(x->units), *d = json_deep_copy(x->departments);
-        int added = add_names(u, req, "units") + add_names(d, req, "departments");
-        if (!added) {
-            json_decref(u);
+        /* check everything first: a refused action changes nothing */
+        int nu = live_inc_units_send(x, req, now, 0, err);
+        if (nu < 0)
+            return nu;
+        json_t *d = json_deep_copy(x->departments);
+        if (!d)
+            return ct_fail(err, CT_ENOMEM, "incident %s: out of memory", id);
+        if (nu + add_names(d, req, "departments") == 0) {
             json_decref(d);
             return ct_fail(err, CT_EINVAL, "incident %s: %s needs \"units\" or "
                            "\"departments\" (names not yet assigned)", id, action);
         }
-        const json_t *eta = json_object_get(req, "eta_s");
-        if (eta && (!json_is_number(eta) || json_number_value(eta) < 0)) {
-            json_decref(u);
-            json_decref(d);
-            return ct_fail(err, CT_EINVAL, "incident %s: eta_s must be a number of "
-                           "seconds >= 0", id);
-        }
-        if (eta && !strcmp(action, "dispatch"))
-            x->planned_eta_s = json_number_value(eta);
-        json_decref(x->units);
-        json_decref(x->departments);
-        x->units = u;
-        x->departments = d;
         if (!strcmp(action, "dispatch")) {
             x->state = LIVE_INC_DISPATCHED;
             x->t_dispatch = now;
         }
+        int rc = live_inc_units_send(x, req, now, 1, err);
+        json_decref(x->departments);
+        x->departments = d;
+        if (rc < 0)
+            return rc;
     } else if (!strcmp(action, "arrive")) {
-        if (!x->t_arrival)
-            x->t_arrival = now;   /* the first unit on scene counts */
+        int rc = live_inc_units_arrive(x, req, now, err);
+        if (rc)
+            return rc;
         if (x->state == LIVE_INC_DISPATCHED) {
             x->state = LIVE_INC_HANDLING;
             x->t_handling = now;
@@ -288,18 +287,23 @@ json_t *live_inc_json(const live_incident *x, const live_thresholds *thr)
     set_dur(d, "dispatch_s", x->t_intake, x->t_dispatch);
     set_dur(d, "arrival_s", x->t_dispatch, x->t_arrival);
     set_dur(d, "closure_s", x->t_intake, x->t_closed);
-    json_object_set_new(d, "planned_arrival_s", isfinite(x->planned_eta_s)
-                        ? json_real(x->planned_eta_s) : json_null());
+    double plan = live_inc_planned_first(x);
+    json_object_set_new(d, "planned_arrival_s", isfinite(plan) ? json_real(plan)
+                                                               : json_null());
     json_object_set_new(d, "arrival_vs_plan_s",
-        isfinite(x->planned_eta_s) && x->t_arrival && x->t_dispatch
-            ? json_real((x->t_arrival - x->t_dispatch) / 1000.0 - x->planned_eta_s)
+        isfinite(plan) && x->t_arrival && x->t_dispatch
+            ? json_real((x->t_arrival - x->t_dispatch) / 1000.0 - plan)
             : json_null());
     json_object_set_new(o, "durations", d);
-    /* planned ETA against actual for the dispatched station (first unit);
-     * kept apart from "evaluation", which is the operator's score */
-    const json_t *st = json_array_get(x->units, 0);
-    json_object_set_new(o, "eta_evaluation", json_pack("{s:O, s:O, s:O, s:O}",
-        "station", st ? st : json_null(),
+    json_object_set_new(o, "assignments", live_inc_units_json(x));
+    /* per incident: the first arrival against the planned first arrival,
+     * under the station of the first unit sent; per unit in "assignments".
+     * Kept apart from "evaluation", which is the operator's score */
+    char st[64];
+    if (x->nunit)
+        live_inc_unit_station(x->unit[0].id, st, sizeof st);
+    json_object_set_new(o, "eta_evaluation", json_pack("{s:o, s:O, s:O, s:O}",
+        "station", x->nunit ? json_string(st) : json_null(),
         "dispatch_to_arrival_s", json_object_get(d, "arrival_s"),
         "planned_eta_s", json_object_get(d, "planned_arrival_s"),
         "eta_error_s", json_object_get(d, "arrival_vs_plan_s")));
@@ -354,14 +358,9 @@ int live_inc_restore(live_incidents *s, const json_t *j)
             x->state = st;
     x->lon = json_number_value(json_object_get(j, "lon"));
     x->lat = json_number_value(json_object_get(j, "lat"));
-    add_names(x->units, j, "units");
     add_names(x->departments, j, "departments");
     const json_t *ev = json_object_get(j, "evaluation");
     x->evaluation = json_is_object(ev) ? json_deep_copy(ev) : NULL;
-    const json_t *pe = json_object_get(json_object_get(j, "durations"),
-                                       "planned_arrival_s");
-    if (json_is_number(pe))
-        x->planned_eta_s = json_number_value(pe);
     const json_t *t = json_object_get(j, "times");
     x->t_intake = time_of(t, "intake");
     x->t_dispatch = time_of(t, "dispatch");
@@ -370,6 +369,7 @@ int live_inc_restore(live_incidents *s, const json_t *j)
     x->t_verify = time_of(t, "verification");
     x->t_closed = time_of(t, "closure");
     x->t_eval = time_of(t, "evaluation");
+    live_inc_units_restore(x, j);
     live_map_put(&s->by_id, x->id, i);
     int no = 0;
     if (sscanf(x->id, "INC-%d", &no) == 1 && no >= s->next_no)

@@ -5,8 +5,9 @@
  * one is refused with the states it needs), timestamped and attributed; the
  * engine writes each to the audit log. Times for the evaluation (效能评估):
  * intake->dispatch, dispatch->arrival (arrival is an event during
- * handling), intake->closure, compared with targets per kind, and the
- * arrival against the ETA planned at dispatch (the rescue map's route). */
+ * handling), intake->closure, compared with targets per kind, and each
+ * unit's arrival against the ETA planned when it was sent (the rescue
+ * map's route; incident_units.c). */
 #ifndef LIVE_INCIDENTS_H
 #define LIVE_INCIDENTS_H
 
@@ -21,14 +22,23 @@
 enum { LIVE_INC_INTAKE = 0, LIVE_INC_DISPATCHED, LIVE_INC_HANDLING,
        LIVE_INC_VERIFICATION, LIVE_INC_CLOSED, LIVE_INC_EVALUATED };
 
+/* One unit sent to an incident: when it was sent (dispatch or assign), the
+ * ETA planned then (NaN: none given) and when it arrived (0: en route). */
+typedef struct live_unit {
+    char id[64];
+    double planned_eta_s;
+    int64_t t_dispatch, t_arrival;
+} live_unit;
+
 typedef struct live_incident {
     char id[32], kind[32], district[64], building[96], road[96], alert[192];
     char description[512], created_by[64];
     int state;
     double lon, lat;
-    double planned_eta_s;          /* from dispatch {"eta_s"}; NaN if none */
     int64_t t_intake, t_dispatch, t_arrival, t_handling, t_verify, t_closed, t_eval;
     json_t *units, *departments;   /* arrays of strings */
+    live_unit *unit;               /* unit[i] is units[i] */
+    int nunit, capunit;
     json_t *evaluation;            /* {score, comment} or NULL */
 } live_incident;
 
@@ -56,6 +66,31 @@ int live_inc_action(live_incidents *s, const char *id, const char *action,
 int live_inc_find(const live_incidents *s, const char *id);
 int live_inc_is_open(const live_incident *x);
 const char *live_inc_state_name(int state);
+
+/* Units (incident_units.c). Send the units of req {units: name or [names],
+ * eta_s?: seconds for each of them, etas?: {name: seconds}}: with commit 0
+ * only check and count the new names; with 1 also record them (sent now).
+ * Returns how many are new, or a negative code with err. */
+int live_inc_units_send(live_incident *x, const json_t *req, int64_t now,
+                        int commit, ct_err *err);
+/* Arrival of the units named in req {unit|units} (none named: every unit
+ * still en route); the incident's arrival is the first. */
+int live_inc_units_arrive(live_incident *x, const json_t *req, int64_t now,
+                          ct_err *err);
+/* The station a unit belongs to: its name up to the first '/'
+ * ("fs:12/engine-2" -> "fs:12"), else the name itself. */
+void live_inc_unit_station(const char *unit, char *buf, size_t n);
+/* Seconds from the incident's dispatch to the planned first arrival (the
+ * earliest of each unit's send time + its planned ETA); NaN when no unit
+ * has a plan. */
+double live_inc_planned_first(const live_incident *x);
+/* [{unit, station, planned_eta_s, dispatched, arrived,
+ *   dispatch_to_arrival_s, eta_error_s}] (new reference). */
+json_t *live_inc_units_json(const live_incident *x);
+/* From live_inc_json's JSON ("assignments", or for records written before
+ * them: "units" sent at the dispatch with its planned_arrival_s). */
+void live_inc_units_restore(live_incident *x, const json_t *j);
+void live_inc_units_free(live_incident *x);
 
 /* Full JSON with times, durations and the targets for its kind. */
 json_t *live_inc_json(const live_incident *x, const live_thresholds *thr);

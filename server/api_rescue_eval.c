@@ -1,9 +1,14 @@
 /* server/api_rescue_eval.c: GET /api/v1/rescue/evaluation, the
- * effectiveness of rescue dispatch: per incident, dispatch-to-arrival time
- * against the planned ETA given at dispatch, and per station (the first
- * unit dispatched) the count and means. Built from the incidents' own
- * "eta_evaluation" so the figures match GET /api/v1/incidents/{id}. */
+ * effectiveness of rescue dispatch: per unit sent, its dispatch-to-arrival
+ * time against the ETA planned when it was sent; per incident, the first
+ * arrival against the planned first arrival; per station, over the units
+ * it sent, the count and means. Built from the incidents' own
+ * "assignments" and "eta_evaluation", so the figures match GET
+ * /api/v1/incidents/{id}. */
 #include "server/api.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #include "live/live.h"
 #include "server/serve_live.h"
@@ -29,6 +34,29 @@ static void finish_mean(json_t *agg, const char *key, const char *nkey, const ch
     json_object_del(agg, nkey);
 }
 
+/* A station's aggregate in by (created on first use). */
+static json_t *station_agg(json_t *by, const char *st)
+{
+    json_t *agg = json_object_get(by, st);
+    if (!agg) {
+        agg = json_pack("{s:s, s:I, s:I}", "station", st, "count", (json_int_t)0,
+                        "arrived", (json_int_t)0);
+        json_object_set_new(by, st, agg);
+    }
+    return agg;
+}
+
+static void bump(json_t *o, const char *key)
+{
+    json_object_set_new(o, key, json_integer(json_integer_value(json_object_get(o, key)) + 1));
+}
+
+static int by_station(const void *a, const void *b)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "station")),
+                  json_string_value(json_object_get(*(json_t *const *)b, "station")));
+}
+
 int api_rescue_evaluation(http_req *r)
 {
     char who[80];
@@ -38,48 +66,59 @@ int api_rescue_evaluation(http_req *r)
     if (!e)
         return r->status;
     json_t *list = live_incidents_list(e, 0);
-    json_t *rows = json_array(), *by = json_object();
+    json_t *rows = json_array(), *units = json_array(), *by = json_object();
     size_t i;
     json_t *inc;
     json_array_foreach(list, i, inc) {
         const json_t *ev = json_object_get(inc, "eta_evaluation");
         const char *st = json_string_value(json_object_get(ev, "station"));
-        if (!st || !json_is_string(json_object_get(json_object_get(inc, "times"),
-                                                   "dispatch")))
-            continue;   /* never dispatched to a station: nothing to evaluate */
-        json_array_append_new(rows, json_pack("{s:O, s:O, s:s, s:O, s:O, s:O}",
+        const json_t *sent = json_object_get(json_object_get(inc, "times"), "dispatch");
+        if (!st || !json_is_string(sent))
+            continue;   /* never dispatched to a unit: nothing to evaluate */
+        const json_t *as = json_object_get(inc, "assignments");
+        json_array_append_new(rows, json_pack("{s:O, s:O, s:O, s:s, s:O, s:O, s:O, s:O, s:I}",
             "id", json_object_get(inc, "id"), "kind", json_object_get(inc, "kind"),
-            "station", st,
+            "state", json_object_get(inc, "state"), "station", st, "dispatched", sent,
             "dispatch_to_arrival_s", json_object_get(ev, "dispatch_to_arrival_s"),
             "planned_eta_s", json_object_get(ev, "planned_eta_s"),
-            "eta_error_s", json_object_get(ev, "eta_error_s")));
-        json_t *agg = json_object_get(by, st);
-        if (!agg) {
-            agg = json_pack("{s:s, s:I, s:I}", "station", st, "count", (json_int_t)0,
-                            "arrived", (json_int_t)0);
-            json_object_set_new(by, st, agg);
+            "eta_error_s", json_object_get(ev, "eta_error_s"),
+            "units", (json_int_t)json_array_size(as)));
+        /* per unit, and per station over the units it sent */
+        size_t k;
+        json_t *u;
+        json_array_foreach(as, k, u) {
+            json_t *row = json_deep_copy(u);
+            json_object_set(row, "incident", json_object_get(inc, "id"));
+            json_array_append_new(units, row);
+            json_t *agg = station_agg(by, json_string_value(json_object_get(u, "station")));
+            bump(agg, "count");
+            const json_t *act = json_object_get(u, "dispatch_to_arrival_s");
+            if (json_is_number(act))
+                bump(agg, "arrived");
+            add_mean(agg, "_a", "_na", act);
+            add_mean(agg, "_p", "_np", json_object_get(u, "planned_eta_s"));
+            add_mean(agg, "_e", "_ne", json_object_get(u, "eta_error_s"));
         }
-        json_object_set_new(agg, "count", json_integer(
-            json_integer_value(json_object_get(agg, "count")) + 1));
-        const json_t *act = json_object_get(ev, "dispatch_to_arrival_s");
-        if (json_is_number(act))
-            json_object_set_new(agg, "arrived", json_integer(
-                json_integer_value(json_object_get(agg, "arrived")) + 1));
-        add_mean(agg, "_a", "_na", act);
-        add_mean(agg, "_p", "_np", json_object_get(ev, "planned_eta_s"));
-        add_mean(agg, "_e", "_ne", json_object_get(ev, "eta_error_s"));
     }
     json_decref(list);
-    json_t *stations = json_array();
+    size_t ns = json_object_size(by), n = 0;
+    json_t **v = malloc((ns + 1) * sizeof *v);
     const char *k;
     json_t *agg;
     json_object_foreach(by, k, agg) {
         finish_mean(agg, "_a", "_na", "mean_dispatch_to_arrival_s");
         finish_mean(agg, "_p", "_np", "mean_planned_eta_s");
         finish_mean(agg, "_e", "_ne", "mean_eta_error_s");
-        json_array_append(stations, agg);
+        if (v)
+            v[n++] = agg;
     }
+    if (v)
+        qsort(v, n, sizeof *v, by_station);
+    json_t *stations = json_array();
+    for (size_t j = 0; j < n; j++)
+        json_array_append(stations, v[j]);
+    free(v);
     json_decref(by);
-    return http_reply_json(r, 200, json_pack("{s:o, s:I, s:o}", "incidents", rows,
-        "count", (json_int_t)json_array_size(rows), "stations", stations));
+    return http_reply_json(r, 200, json_pack("{s:o, s:I, s:o, s:o}", "incidents", rows,
+        "count", (json_int_t)json_array_size(rows), "units", units, "stations", stations));
 }

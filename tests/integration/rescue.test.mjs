@@ -3,14 +3,19 @@
 // resources agree with brute force over the layer, bad coordinates get 400
 // naming the parameter, routes respect one-way streets and use live
 // speeds, a point off the network gets a clear 422 (never a hang), plan
-// ranks stations by ETA, coverage grows with the minutes.
+// ranks stations by ETA, coverage grows with the minutes; dispatch and
+// arrival reach a second screen over the WebSocket push (incidents topic);
+// planned ETA against actual per unit, per station and per incident.
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
 import {
   BIN, buildStore, createToken, iso, req, startServer, stopServer, tmpdir,
 } from "./live_lib.mjs";
+
+const WebSocket = createRequire(path.join(process.env.CT_SRC ?? path.resolve("."), "tests/package.json"))("ws");
 
 const TMP = tmpdir("rescue");
 const AUTH = path.join(TMP, "auth.sqlite");
@@ -21,7 +26,8 @@ before(async () => {
   STORE = buildStore(TMP);
   FEED = createToken(AUTH, "feeder", "feed-rescue");
   OPER = createToken(AUTH, "operator", "duty-rescue");
-  srv = startServer(["--store", STORE, "--auth-db", AUTH, "--live", path.join(TMP, "live.sqlite")]);
+  srv = startServer(["--store", STORE, "--auth-db", AUTH, "--live", path.join(TMP, "live.sqlite"),
+    "--ws-port", "0"]);
   base = await srv.ready;
   const r = await req(base, "GET", "/api/v1/layers/fire_stations/items?limit=10000");
   assert.equal(r.status, 200, r.text);
@@ -191,18 +197,43 @@ test("coverage: one station's reach grows with minutes; all stations leave less 
   assert.equal(bad.status, 404);
 });
 
-test("evaluation: planned ETA at dispatch against arrival, per incident and per station", async () => {
-  const st = stations[0].id, p = midpoint(0, 1), ids = [];
+// One incident dispatched to station st with eta_s, then arrived.
+async function dispatchedAndArrived(st, eta, lonlat) {
+  const c = await req(base, "POST", "/api/v1/incidents", { body: { kind: "fire", ...lonlat }, token: OPER });
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  const d = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+    { body: { action: "dispatch", units: [st], departments: ["fire"], eta_s: eta }, token: OPER });
+  assert.equal(d.status, 200, d.text);
+  assert.equal(d.json.eta_evaluation.planned_eta_s, eta);
+  assert.equal(d.json.eta_evaluation.dispatch_to_arrival_s, null, "not arrived yet");
+  return id;
+}
+
+test("evaluation: planned ETA against arrival per unit, per station and per incident", async () => {
+  const st = stations[0].id, other = stations[1].id, p = midpoint(0, 1), ids = [];
   for (const eta of [120, 180]) {
-    const c = await req(base, "POST", "/api/v1/incidents", { body: { kind: "fire", lon: p.lon, lat: p.lat }, token: OPER });
-    assert.equal(c.status, 201, c.text);
-    const id = c.json.id;
+    const id = await dispatchedAndArrived(st, eta, p);
     ids.push(id);
-    const d = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
-      { body: { action: "dispatch", units: [st], departments: ["fire"], eta_s: eta }, token: OPER });
-    assert.equal(d.status, 200, d.text);
-    assert.equal(d.json.eta_evaluation.planned_eta_s, eta);
-    assert.equal(d.json.eta_evaluation.dispatch_to_arrival_s, null, "not arrived yet");
+    if (eta === 180) {   // a second unit, from another station, planned 90 s
+      const a = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+        { body: { action: "assign", units: [`${other}/engine-2`], eta_s: 90 }, token: OPER });
+      assert.equal(a.status, 200, a.text);
+      const row = a.json.assignments.find((u) => u.unit === `${other}/engine-2`);
+      assert.equal(row.station, other);
+      assert.equal(row.planned_eta_s, 90);
+      assert.equal(row.arrived, null);
+      const bad = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+        { body: { action: "arrive", unit: "nobody" }, token: OPER });
+      assert.equal(bad.status, 400, bad.text);
+      assert.match(bad.json.error.message, /nobody/);
+      const one = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+        { body: { action: "arrive", unit: `${other}/engine-2` }, token: OPER });
+      assert.equal(one.status, 200, one.text);
+      const again = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+        { body: { action: "arrive", unit: `${other}/engine-2` }, token: OPER });
+      assert.equal(again.status, 409, again.text);
+    }
     const a = await req(base, "POST", `/api/v1/incidents/${id}/actions`, { body: { action: "arrive" }, token: OPER });
     assert.equal(a.status, 200, a.text);
   }
@@ -212,16 +243,83 @@ test("evaluation: planned ETA at dispatch against arrival, per incident and per 
   assert.equal(ev.station, st);
   assert.ok(ev.dispatch_to_arrival_s >= 0);
   assert.ok(Math.abs(ev.eta_error_s - (ev.dispatch_to_arrival_s - 120)) < 1e-6);
+  assert.deepEqual(one.json.audit.map((x) => x.action), ["intake", "dispatch", "arrive"]);
+  const two = await get(`/api/v1/incidents/${ids[1]}`);
+  assert.deepEqual(two.json.audit.map((x) => x.action), ["intake", "dispatch", "assign", "arrive", "arrive"]);
+  assert.equal(two.json.audit[2].detail.eta_s, 90);
   const r = await get("/api/v1/rescue/evaluation");
   assert.equal(r.status, 200, r.text);
   const rows = r.json.incidents.filter((x) => ids.includes(x.id));
   assert.equal(rows.length, 2);
+  assert.deepEqual(rows.map((x) => x.units), [1, 2]);
+  // per unit: one row for each unit sent, error = actual - planned
+  const units = r.json.units.filter((u) => ids.includes(u.incident));
+  assert.equal(units.length, 3);
+  for (const u of units) {
+    assert.ok(u.dispatch_to_arrival_s >= 0, JSON.stringify(u));
+    assert.ok(Math.abs(u.eta_error_s - (u.dispatch_to_arrival_s - u.planned_eta_s)) < 1e-6);
+  }
+  // per station: over the units it sent (st: two, other: one)
   const agg = r.json.stations.find((x) => x.station === st);
   assert.ok(agg, "the station has an aggregate");
   assert.equal(agg.count, 2);
   assert.equal(agg.arrived, 2);
   assert.ok(Math.abs(agg.mean_planned_eta_s - 150) < 1e-9);
-  const meanAct = rows.reduce((s, x) => s + x.dispatch_to_arrival_s, 0) / 2;
+  const mine = units.filter((u) => u.station === st);
+  const meanAct = mine.reduce((s, x) => s + x.dispatch_to_arrival_s, 0) / 2;
   assert.ok(Math.abs(agg.mean_dispatch_to_arrival_s - meanAct) < 1e-6);
   assert.ok(Math.abs(agg.mean_eta_error_s - (meanAct - 150)) < 1e-6);
+  const agg2 = r.json.stations.find((x) => x.station === other);
+  assert.equal(agg2.count, 1);
+  assert.equal(agg2.mean_planned_eta_s, 90);
+  const names = r.json.stations.map((x) => x.station);
+  assert.deepEqual(names, [...names].sort(), "stations in a stable order");
 });
+
+test("every screen sees the dispatch and the arrival: a second client over the push", async () => {
+  const cfg = await get("/api/v1/config");
+  assert.equal(cfg.status, 200, cfg.text);
+  assert.match(cfg.json.ws_url, /^ws:/);
+  const ws = new WebSocket(cfg.json.ws_url);
+  const msgs = [], waiters = [];
+  ws.on("message", (d) => {
+    const m = JSON.parse(d.toString());
+    msgs.push(m);
+    for (const w of waiters.splice(0)) if (!w(m)) waiters.push(w);
+  });
+  ws.on("error", () => {});
+  // the first message matching pred (already received or to come), bounded
+  const wait = (pred, what) => new Promise((resolve, reject) => {
+    const have = msgs.find(pred);
+    if (have) return resolve(have);
+    const timer = setTimeout(() => reject(new Error("timed out waiting for " + what)), 20000);
+    waiters.push((m) => { if (!pred(m)) return false; clearTimeout(timer); resolve(m); return true; });
+  });
+  try {
+    await new Promise((resolve, reject) => { ws.once("open", resolve); ws.once("close", () => reject(new Error("closed"))); });
+    ws.send(JSON.stringify({ op: "subscribe", topics: ["incidents"] }));
+    await wait((m) => m.type === "snapshot" && m.topic === "incidents", "the incidents snapshot");
+    // the operator's screen acts over REST; this client only listens
+    const p = midpoint(2, 3), st = stations[2].id;
+    const c = await req(base, "POST", "/api/v1/incidents", { body: { kind: "fire", ...p }, token: OPER });
+    assert.equal(c.status, 201, c.text);
+    const id = c.json.id;
+    const field = (m, k) => m.type === "delta" && m.topic === "incidents" && m.items?.[id]?.[k];
+    await wait((m) => field(m, "state") === "intake", "the new incident");
+    const d = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+      { body: { action: "dispatch", units: [st], eta_s: 240 }, token: OPER });
+    assert.equal(d.status, 200, d.text);
+    const seen = await wait((m) => field(m, "state") === "dispatched", "the dispatch");
+    assert.deepEqual(seen.items[id].units, [st]);
+    assert.equal(seen.items[id].assignments[0].unit, st);
+    assert.equal(seen.items[id].assignments[0].planned_eta_s, 240);
+    const a = await req(base, "POST", `/api/v1/incidents/${id}/actions`, { body: { action: "arrive" }, token: OPER });
+    assert.equal(a.status, 200, a.text);
+    const arr = await wait((m) => field(m, "state") === "handling", "the arrival");
+    assert.ok(arr.items[id].assignments[0].dispatch_to_arrival_s >= 0);
+    assert.ok(typeof arr.items[id].times.arrival === "string");
+  } finally {
+    ws.terminate();
+  }
+});
+

@@ -1,7 +1,8 @@
 /* tests/unit/test_live_incidents.c: the incident flow: legal transitions
  * with times and actors, illegal ones refused with the allowed states, the
  * audit log, evaluation against targets, the building's live state, the
- * incident vitals, and restoration after a restart. */
+ * incident vitals, restoration after a restart, and each unit's planned
+ * ETA against its arrival (kept across a restart). */
 #include "live/incidents.h"
 #include "test_live_fixture.h"
 #include "ut.h"
@@ -236,6 +237,94 @@ static void test_incidents_survive_restart(void)
     live_close(e);
 }
 
+static const json_t *unit_row(const json_t *inc, const char *unit)
+{
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(inc, "assignments"), i, u)
+        if (!strcmp(str(u, "unit"), unit))
+            return u;
+    return NULL;
+}
+
+static double unum(const json_t *inc, const char *unit, const char *k)
+{
+    const json_t *v = json_object_get(unit_row(inc, unit), k);
+    return json_is_number(v) ? json_number_value(v) : -12345;
+}
+
+/* Three units: two sent at the dispatch with their own ETAs (etas), one
+ * assigned later (eta_s); each arrives on its own; the per-unit figures,
+ * the incident's planned first arrival, the refusals and the audit log;
+ * then all of it again after a restart. */
+static void test_units_planned_against_actual(void)
+{
+    fx_now = FX_T0;
+    live_engine *e = fx_engine(STORE, HIST, 0);
+    UT_CHECK(e);
+    json_t *req = fx_json("{\"kind\": \"fire\", \"lon\": 112.47, \"lat\": 34.62}"), *inc = NULL;
+    ct_err err;
+    UT_EQ_INT(live_incident_create(e, req, "op", &inc, &err), CT_OK);
+    json_decref(req);
+    char id[32];
+    snprintf(id, sizeof id, "%s", str(inc, "id"));
+    json_decref(inc);
+    fx_now += 20000;
+    act(e, id, "dispatch", "{\"units\": [\"fs:1/engine-1\", \"fs:2\"], \"etas\": "
+        "{\"fs:1/engine-1\": 200, \"fs:2\": 260}}", "op", CT_OK, NULL);
+    /* refused: a plan for a unit not sent, a bad ETA, an unknown arrival */
+    act(e, id, "assign", "{\"units\": [\"fs:3\"], \"etas\": {\"fs:9\": 10}}", "op",
+        CT_EINVAL, "not one of the units sent");
+    act(e, id, "assign", "{\"units\": [\"fs:3\"], \"etas\": {\"fs:3\": -1}}", "op",
+        CT_EINVAL, ">= 0");
+    act(e, id, "assign", "{\"units\": [\"fs:3\"], \"etas\": [1]}", "op", CT_EINVAL,
+        "object");
+    act(e, id, "assign", "{\"units\": [7]}", "op", CT_EINVAL, "units[0]");
+    act(e, id, "arrive", "{\"unit\": \"fs:9\"}", "op", CT_EINVAL, "was not sent");
+    fx_now += 60000;
+    act(e, id, "assign", "{\"units\": \"fs:3\", \"eta_s\": 150}", "op", CT_OK, NULL);
+    fx_now += 150000;   /* 210 s after the dispatch */
+    act(e, id, "arrive", "{\"unit\": \"fs:1/engine-1\"}", "op", CT_OK, NULL);
+    act(e, id, "arrive", "{\"units\": [\"fs:1/engine-1\"]}", "op", CT_ECONFLICT,
+        "already arrived");
+    fx_now += 30000;    /* 240 s */
+    act(e, id, "arrive", NULL, "op", CT_OK, NULL);   /* the rest: fs:2 and fs:3 */
+    for (int pass = 0; pass < 2; pass++) {
+        UT_EQ_INT(live_incident_get(e, id, &inc, &err), CT_OK);
+        UT_EQ_INT(json_array_size(json_object_get(inc, "assignments")), 3);
+        UT_EQ_STR(str(unit_row(inc, "fs:1/engine-1"), "station"), "fs:1");
+        UT_NEAR(unum(inc, "fs:1/engine-1", "planned_eta_s"), 200, 1e-9);
+        UT_NEAR(unum(inc, "fs:1/engine-1", "dispatch_to_arrival_s"), 210, 1e-9);
+        UT_NEAR(unum(inc, "fs:1/engine-1", "eta_error_s"), 10, 1e-9);
+        UT_NEAR(unum(inc, "fs:2", "dispatch_to_arrival_s"), 240, 1e-9);
+        UT_NEAR(unum(inc, "fs:2", "eta_error_s"), -20, 1e-9);
+        /* fs:3 was sent 60 s after the dispatch: its own clock starts then */
+        UT_NEAR(unum(inc, "fs:3", "planned_eta_s"), 150, 1e-9);
+        UT_NEAR(unum(inc, "fs:3", "dispatch_to_arrival_s"), 180, 1e-9);
+        UT_NEAR(unum(inc, "fs:3", "eta_error_s"), 30, 1e-9);
+        UT_EQ_INT(json_array_size(json_object_get(inc, "units")), 3);
+        /* the incident: first arrival 210 s against the planned first, 200 s */
+        json_t *ev = json_object_get(inc, "eta_evaluation");
+        UT_EQ_STR(str(ev, "station"), "fs:1");
+        UT_NEAR(json_number_value(json_object_get(ev, "planned_eta_s")), 200, 1e-9);
+        UT_NEAR(json_number_value(json_object_get(ev, "dispatch_to_arrival_s")), 210, 1e-9);
+        UT_NEAR(json_number_value(json_object_get(ev, "eta_error_s")), 10, 1e-9);
+        /* the audit log keeps each send and arrival with its body */
+        json_t *audit = json_object_get(inc, "audit");
+        const char *want[] = {"intake", "dispatch", "assign", "arrive", "arrive"};
+        UT_EQ_INT(json_array_size(audit), 5);
+        for (int i = 0; i < 5 && i < (int)json_array_size(audit); i++)
+            UT_EQ_STR(str(json_array_get(audit, (size_t)i), "action"), want[i]);
+        UT_NEAR(json_number_value(json_object_get(json_object_get(
+            json_array_get(audit, 2), "detail"), "eta_s")), 150, 1e-9);
+        json_decref(inc);
+        live_close(e);
+        e = fx_engine(STORE, HIST, 1);   /* the second pass reads it back */
+        UT_CHECK(e);
+    }
+    live_close(e);
+}
+
 int main(void)
 {
     if (fx_store(STORE))
@@ -243,5 +332,6 @@ int main(void)
     UT_RUN(test_full_flow_with_times_and_audit);
     UT_RUN(test_illegal_transitions_are_refused);
     UT_RUN(test_incidents_survive_restart);
+    UT_RUN(test_units_planned_against_actual);
     return ut_done();
 }

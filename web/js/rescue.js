@@ -79,10 +79,11 @@ async function post(action, body) {
 }
 
 function dispatch(c) {
-  // the first unit moves the incident to dispatched; later ones are assigned
+  // the first unit moves the incident to dispatched; later ones are
+  // assigned; each carries the plan's ETA for it (planned against actual)
   const action = inc.state === 'intake' ? 'dispatch' : 'assign';
   const body = { units: [c.id], departments: ['fire'] };
-  if (action === 'dispatch' && Number.isFinite(c.eta_s)) body.eta_s = c.eta_s;
+  if (Number.isFinite(c.eta_s)) body.eta_s = c.eta_s;
   return post(action, body);
 }
 
