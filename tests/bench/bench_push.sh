@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # tests/bench/bench_push.sh: live push latency and cost (issue 6).
 # One generator process (build/tools/ct_wsbench, epoll) opens N WebSocket
-# clients and publishes R updates/s; it reports p50/p99/max from publish
-# to receipt, delivered/expected, server CPU and RSS. Server on core 0,
-# generator on core 1. The same matrix runs against nginx + nchan (HTTP POST
-# publisher, WebSocket subscribers) when those are installed (the bench-only
-# step `CITYTWIN_BENCH_DEPS=1 scripts/deps.sh` installs them).
-# PUSH_BENCH_SECONDS (default 10), PUSH_BENCH_N, PUSH_BENCH_R override.
+# clients subscribed to `traffic` and ingests R observations/s through the
+# real ingest API (one observation per POST /api/v1/observations, feeder
+# token, 16 keep-alive connections, round-robin over the road segments of
+# a small synthetic city); it reports p50/p99/max from the ingest request
+# to each client's receipt, delivered/expected, server CPU and RSS. Server
+# on core 0, generator on core 1. The same matrix runs against nginx + nchan
+# (HTTP POST publisher, WebSocket subscribers) when those are installed (the
+# bench-only step `CITYTWIN_BENCH_DEPS=1 scripts/deps.sh` installs them).
+# PUSH_BENCH_SECONDS (default 10), PUSH_BENCH_N, PUSH_BENCH_R override;
+# PUSH_BENCH_TEST=1 also runs the test-only publish op (serve --push-test),
+# i.e. the push module without the ingest path; PUSH_BENCH_NCHAN=0 skips
+# the peer.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -22,8 +28,17 @@ ulimit -n 20000 2>/dev/null || true
 PIN_S="taskset -c 0"; PIN_G="taskset -c 1"
 [ "$(nproc)" -ge 2 ] || { PIN_S=""; PIN_G=""; }
 
-"$BIN" import --store "$TMP/store.sqlite" tests/fixtures/http/buildings.geojson \
-  >/dev/null 2>&1 || { echo "bench_push: import failed"; exit 1; }
+# A small city with road segments (2,388 at scale 0.1) and a feeder token.
+if [ ! -f "$TMP/store.sqlite" ]; then
+  "$BIN" synth --quiet --scale 0.1 --out "$TMP/synth.gpkg" &&
+  "$BIN" import data/luoyang/luoyang_open.gpkg "$TMP/synth.gpkg" \
+    --store "$TMP/store.sqlite" >/dev/null 2>&1 ||
+    { echo "bench_push: synth/import failed"; exit 1; }
+fi
+sqlite3 "$TMP/store.sqlite" "SELECT id FROM roads ORDER BY fid" >"$TMP/roads.txt"
+rm -f "$TMP/auth.sqlite"
+FEED=$("$BIN" token create --role feeder --name bench --db "$TMP/auth.sqlite" 2>/dev/null)
+[ -n "$FEED" ] || { echo "bench_push: token create failed"; exit 1; }
 
 stop() {  # pid: SIGTERM, wait up to 10 s, then SIGKILL
   kill -TERM "$1" 2>/dev/null
@@ -31,17 +46,23 @@ stop() {  # pid: SIGTERM, wait up to 10 s, then SIGKILL
   kill -KILL "$1" 2>/dev/null
 }
 
-run_citytwin() {  # N R
-  $PIN_S "$BIN" serve --store "$TMP/store.sqlite" --port 0 --ws-port 0 \
-    --push-test --quiet --web "$TMP" >"$TMP/serve.log" 2>&1 &
-  local pid=$! port=""
+run_citytwin() {  # N R [test]
+  rm -f "$TMP"/live.sqlite*
+  local extra=() gen=(--mode citytwin)
+  [ "${3:-}" = test ] && { extra=(--push-test); gen=(--mode test); }
+  $PIN_S "$BIN" serve --store "$TMP/store.sqlite" --live "$TMP/live.sqlite" \
+    --auth-db "$TMP/auth.sqlite" --port 0 --ws-port 0 --quiet --web "$TMP" \
+    "${extra[@]}" >"$TMP/serve.log" 2>&1 &
+  local pid=$! port="" hport=""
   for _ in $(seq 100); do
     port=$(sed -nE 's#.*push listening on ws://[0-9.]+:([0-9]+)/.*#\1#p' "$TMP/serve.log")
-    [ -n "$port" ] && break; sleep 0.1
+    hport=$(sed -nE 's#.* listening on http://[0-9.]+:([0-9]+)/.*#\1#p' "$TMP/serve.log")
+    [ -n "$port" ] && [ -n "$hport" ] && break; sleep 0.1
   done
-  if [ -z "$port" ]; then echo "citytwin: server did not start"; cat "$TMP/serve.log"; stop $pid; return 1; fi
-  $PIN_G "$GEN" --mode citytwin --port "$port" --clients "$1" --rate "$2" \
-    --seconds "$SECS" --server-pid $pid || echo "citytwin N=$1 R=$2: generator failed"
+  if [ -z "$port" ] || [ -z "$hport" ]; then echo "citytwin: server did not start"; cat "$TMP/serve.log"; stop $pid; return 1; fi
+  $PIN_G "$GEN" "${gen[@]}" --port "$port" --pub-port "$hport" --feed-token "$FEED" \
+    --ids "$TMP/roads.txt" --clients "$1" --rate "$2" --seconds "$SECS" \
+    --server-pid $pid || echo "citytwin N=$1 R=$2: generator failed"
   stop $pid
 }
 
@@ -59,9 +80,15 @@ run_nchan() {  # N R
   stop $pid
 }
 
-echo "push: $SECS s per point; server on core 0, generator on core 1"
+echo "push: $SECS s per point; server on core 0, generator on core 1;" \
+  "citytwin = through the ingest API ($(wc -l <"$TMP/roads.txt") segments)"
 for n in $NS; do for r in $RS; do run_citytwin "$n" "$r"; done; done
-if command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+if [ "${PUSH_BENCH_TEST:-0}" = 1 ]; then
+  for n in $NS; do for r in $RS; do run_citytwin "$n" "$r" test; done; done
+fi
+if [ "${PUSH_BENCH_NCHAN:-1}" = 0 ]; then
+  :
+elif command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
   for n in $NS; do for r in $RS; do run_nchan "$n" "$r"; done; done
 else
   echo "nchan: skipped (not installed: CITYTWIN_BENCH_DEPS=1 scripts/deps.sh)"

@@ -1,14 +1,20 @@
 /* tests/tools/ct_wsbench.c: the push load generator. One epoll-driven
- * process opens N WebSocket clients, publishes R updates/s and measures the
- * latency from each publish to each client's receipt (p50, p99, max) and
- * delivered/expected, plus the server's CPU and RSS from /proc.
+ * process opens N WebSocket clients, sends R updates/s and measures the
+ * latency from each update's request to each client's receipt (p50, p99,
+ * max) and delivered/expected, plus the server's CPU and RSS from /proc.
  *   citytwin: subscribers send {"op":"subscribe","topics":["traffic"]};
- *             the publisher is one more WS client using the test-only
- *             {"op":"publish"} (serve --push-test).
+ *             updates go through the real ingest API: one observation per
+ *             POST /api/v1/observations (feeder token), over M keep-alive
+ *             HTTP connections in the same epoll loop (one request in
+ *             flight each), round-robin over the road segments of --ids.
+ *             Update k carries flow_vph = k; the segment's live state (and
+ *             so its delta) carries it back.
+ *   test:     the same subscribers; the publisher is one more WS client
+ *             using the test-only {"op":"publish"} (serve --push-test).
  *   nchan:    subscribers GET /sub/traffic (WebSocket); the publisher
  *             POSTs to /pub/traffic over one keep-alive HTTP connection.
- * Every update carries "bt" (publish time, monotonic us); frames that batch
- * several updates are counted per update by scanning for "bt". */
+ * The generator keeps the send time of every update k; a received frame is
+ * scanned for every k it carries (several when the server batched them). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,13 +38,29 @@ typedef struct cl {
     size_t len;
 } cl;
 
+/* One keep-alive HTTP connection of the ingest publisher. */
+typedef struct hconn {
+    int fd;
+    long k;                  /* update in flight, or -1 when idle */
+    char buf[4096];
+    size_t len;
+} hconn;
+
 static const char *host = "127.0.0.1", *mode = "citytwin", *token = NULL;
+static const char *feed_token = NULL, *ids_path = NULL;
 static int ws_port = 8081, pub_port = 0, nclients = 100, rate = 100;
+static int nhttp = 16;
 static double seconds = 10;
 static int server_pid = 0;
 static uint32_t *hist;
-static uint64_t delivered, frames, maxlat;
-static int64_t t_measure;
+static uint64_t delivered, frames, maxlat, stray;
+static int64_t *sent_at;     /* send time (us) of update k */
+static long nsent_cap, sent;
+static const char *marker = "\"flow_vph\":";
+static char **ids;
+static long nids;
+static int64_t wall0_ms;
+static long accepted, refused, queued_max;
 
 static int64_t now_us(void)
 {
@@ -113,13 +135,16 @@ static void count_updates(const unsigned char *p, size_t n)
     if (n > 20 && memcmp(p, "{\"type\":\"snapshot\"", 18) == 0)
         return;
     int64_t t = now_us();
+    size_t ml = strlen(marker);
     frames++;
     for (const unsigned char *q = p, *e = p + n;
-         (q = memmem(q, (size_t)(e - q), "\"bt\":", 5)) != NULL; q += 5) {
-        int64_t bt = strtoll((const char *)q + 5, NULL, 10);
-        if (bt < t_measure)
+         (q = memmem(q, (size_t)(e - q), marker, ml)) != NULL; q += ml) {
+        long k = strtol((const char *)q + ml, NULL, 10);
+        if (k < 0 || k >= sent || !sent_at[k]) {
+            stray++;          /* not one of this run's updates */
             continue;
-        uint64_t lat = (uint64_t)(t - bt);
+        }
+        uint64_t lat = (uint64_t)(t - sent_at[k]);
         hist[lat < HIST_US ? lat : HIST_US - 1]++;
         if (lat > maxlat)
             maxlat = lat;
@@ -148,7 +173,7 @@ static int on_data(cl *c)
             }
             c->state = 1;
             off = (size_t)(e + 4 - c->buf);
-            if (strcmp(mode, "citytwin") == 0 &&
+            if (strcmp(mode, "nchan") != 0 &&
                 ws_send(c->fd, "{\"op\":\"subscribe\",\"topics\":[\"traffic\"]}"))
                 return -1;
         }
@@ -227,12 +252,14 @@ static uint64_t pct(double q)
     return maxlat;
 }
 
+/* Update k through the test-only publish op, or to nchan. */
 static int publish(int fd, long k)
 {
     char body[160], msg[512];
-    snprintf(body, sizeof body, "{\"bt\":%lld,\"bk\":%ld,\"speed\":%ld}",
-             (long long)now_us(), k, k % 90);
-    if (strcmp(mode, "citytwin") == 0) {
+    snprintf(body, sizeof body, "{\"flow_vph\":%ld,\"speed\":%ld}", k,
+             k % 90);
+    sent_at[k] = now_us();
+    if (strcmp(mode, "test") == 0) {
         snprintf(msg, sizeof msg, "{\"op\":\"publish\",\"topic\":\"traffic\","
                  "\"id\":\"seg:%ld\",\"fields\":%s}", k % 100000, body);
         return ws_send(fd, msg);
@@ -243,10 +270,116 @@ static int publish(int fd, long k)
     return send_all(fd, msg, (size_t)n);
 }
 
+/* Update k as one observation POSTed to the ingest API: segment k mod the
+ * list, time strictly increasing per segment (so it is never a duplicate
+ * and always the newest), flow_vph = k to find it again in the deltas. */
+static int ingest(hconn *h, long k)
+{
+    char body[256], msg[1024];
+    int bn = snprintf(body, sizeof body, "[{\"entity\":\"%s\",\"time\":%lld,"
+                      "\"values\":{\"speed_kmh\":%ld,\"flow_vph\":%ld}}]",
+                      ids[k % nids], (long long)(wall0_ms + k), 5 + k % 80, k);
+    int n = snprintf(msg, sizeof msg, "POST /api/v1/observations HTTP/1.1\r\n"
+                     "Host: %s\r\nAuthorization: Bearer %s\r\nContent-Type: "
+                     "application/json\r\nContent-Length: %d\r\n\r\n%s",
+                     host, feed_token, bn, body);
+    h->k = k;
+    h->len = 0;
+    return send_all(h->fd, msg, (size_t)n);
+}
+
+/* Read an ingest answer: 1 when complete (connection idle again), 0 when
+ * more is to come, -1 when the connection closed or failed. */
+static int ingest_answer(hconn *h)
+{
+    for (;;) {
+        ssize_t r = recv(h->fd, h->buf + h->len, sizeof h->buf - 1 - h->len, 0);
+        if (r == 0)
+            return -1;
+        if (r < 0)
+            return errno == EAGAIN ? 0 : -1;
+        h->len += (size_t)r;
+        h->buf[h->len] = 0;
+        char *e = strstr(h->buf, "\r\n\r\n");
+        if (!e)
+            continue;
+        char *cl = strcasestr(h->buf, "Content-Length:");
+        size_t blen = cl && cl < e ? (size_t)atol(cl + 15) : 0;
+        if (h->len < (size_t)(e + 4 - h->buf) + blen)
+            continue;
+        if (memcmp(h->buf, "HTTP/1.1 200", 12) == 0 &&
+            strstr(e, "\"accepted\":1")) {
+            accepted++;
+        } else {
+            if (refused++ < 3)
+                fprintf(stderr, "wsbench: ingest of update %ld refused: "
+                        "%.200s\n", h->k, h->buf);
+            sent_at[h->k] = 0;
+        }
+        h->k = -1;
+        h->len = 0;
+        return 1;
+    }
+}
+
+/* The server closed an ingest connection (keep-alive timeout): dial again
+ * and resend what was in flight. */
+static int reconnect(int ep, hconn *h, uint32_t tag)
+{
+    epoll_ctl(ep, EPOLL_CTL_DEL, h->fd, NULL);
+    close(h->fd);
+    if ((h->fd = dial(pub_port, 0)) < 0)
+        return -1;
+    fcntl(h->fd, F_SETFL, O_NONBLOCK);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+    epoll_ctl(ep, EPOLL_CTL_ADD, h->fd, &ev);
+    h->len = 0;
+    if (h->k < 0)
+        return 0;
+    int64_t t = sent_at[h->k];
+    int rc = ingest(h, h->k);
+    sent_at[h->k] = t;
+    return rc;
+}
+
+static int load_ids(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "wsbench: cannot open the id list %s\n", path);
+        return -1;
+    }
+    char line[256];
+    long cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!*line)
+            continue;
+        if (nids == cap) {
+            cap = cap ? cap * 2 : 1024;
+            ids = realloc(ids, (size_t)cap * sizeof *ids);
+        }
+        ids[nids++] = strdup(line);
+    }
+    fclose(f);
+    if (!nids)
+        fprintf(stderr, "wsbench: no ids in %s\n", path);
+    return nids ? 0 : -1;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: ct_wsbench --mode citytwin|test|nchan --port P "
+            "[--pub-port P] --clients N --rate R --seconds S [--server-pid "
+            "PID] [--token T]\n  citytwin: --pub-port HTTP_PORT --feed-token "
+            "T --ids FILE [--http-conns M]\n");
+}
+
 int main(int argc, char **argv)
 {
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const char *a = argv[i], *v = argv[i + 1];
+    for (int i = 1; i < argc; i += 2) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) { usage(); return 2; }
         if (!strcmp(a, "--mode")) mode = v;
         else if (!strcmp(a, "--port")) ws_port = atoi(v);
         else if (!strcmp(a, "--pub-port")) pub_port = atoi(v);
@@ -255,16 +388,30 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seconds")) seconds = atof(v);
         else if (!strcmp(a, "--server-pid")) server_pid = atoi(v);
         else if (!strcmp(a, "--token")) token = v;
-        else {
-            fprintf(stderr, "usage: ct_wsbench --mode citytwin|nchan --port P "
-                    "[--pub-port P] --clients N --rate R --seconds S "
-                    "[--server-pid PID] [--token T]\n");
-            return 2;
-        }
+        else if (!strcmp(a, "--feed-token")) feed_token = v;
+        else if (!strcmp(a, "--ids")) ids_path = v;
+        else if (!strcmp(a, "--http-conns")) nhttp = atoi(v);
+        else { usage(); return 2; }
     }
     int nchan = strcmp(mode, "nchan") == 0;
+    int api = strcmp(mode, "citytwin") == 0;
+    if (!nchan && !api && strcmp(mode, "test") != 0) {
+        usage();
+        return 2;
+    }
+    if (api && (!feed_token || !ids_path || !pub_port || nhttp < 1)) {
+        fprintf(stderr, "wsbench: citytwin mode needs --pub-port (HTTP), "
+                "--feed-token and --ids\n");
+        return 2;
+    }
+    if (api && load_ids(ids_path))
+        return 1;
+    if (nchan)
+        marker = "\"flow_vph\":";
     const char *path = nchan ? "/sub/traffic" : "/";
     hist = calloc(HIST_US, sizeof *hist);
+    nsent_cap = (long)(rate * seconds) + 16;
+    sent_at = calloc((size_t)nsent_cap, sizeof *sent_at);
     cl *cs = calloc((size_t)nclients + 1, sizeof *cs);
     int ep = epoll_create1(0);
     int open_n = 0, dead = 0;
@@ -304,48 +451,104 @@ int main(int argc, char **argv)
                 nclients);
         return 1;
     }
-    /* The publisher. */
-    int pfd;
-    if (nchan) {
-        pfd = dial(pub_port, 0);
+    /* The publisher: M HTTP connections (ingest API), or one connection. */
+    hconn *hs = NULL;
+    int pfd = -1;
+    const uint32_t HTAG = 0x80000000u;
+    if (api) {
+        hs = calloc((size_t)nhttp, sizeof *hs);
+        for (int j = 0; j < nhttp; j++) {
+            hs[j].k = -1;
+            if ((hs[j].fd = dial(pub_port, 0)) < 0) {
+                fprintf(stderr, "wsbench: ingest connection cannot connect\n");
+                return 1;
+            }
+            fcntl(hs[j].fd, F_SETFL, O_NONBLOCK);
+            struct epoll_event ev = {.events = EPOLLIN,
+                                     .data.u32 = HTAG | (uint32_t)j};
+            epoll_ctl(ep, EPOLL_CTL_ADD, hs[j].fd, &ev);
+        }
     } else {
-        pfd = dial(ws_port, 0);
-        if (pfd >= 0)
+        pfd = dial(nchan ? pub_port : ws_port, 0);
+        if (pfd >= 0 && !nchan)
             handshake(pfd, "/");
+        if (pfd < 0) {
+            fprintf(stderr, "wsbench: publisher cannot connect\n");
+            return 1;
+        }
+        cs[nclients].fd = pfd;
+        cs[nclients].buf = malloc(BUF);
+        struct epoll_event pev = {.events = EPOLLIN,
+                                  .data.u32 = (uint32_t)nclients};
+        epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &pev);
     }
-    if (pfd < 0) {
-        fprintf(stderr, "wsbench: publisher cannot connect\n");
-        return 1;
-    }
-    cs[nclients].fd = pfd;
-    cs[nclients].buf = malloc(BUF);
-    struct epoll_event pev = {.events = EPOLLIN, .data.u32 = (uint32_t)nclients};
-    epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &pev);
     usleep(300000);           /* let subscriptions settle */
 
     long t0_ticks, t1_ticks, rss0, rss1;
     proc_cpu_rss(&t0_ticks, &rss0);
-    t_measure = now_us();
-    int64_t t0 = t_measure, t_end = t0 + (int64_t)(seconds * 1e6);
+    struct timespec wts;
+    clock_gettime(CLOCK_REALTIME, &wts);
+    wall0_ms = (int64_t)wts.tv_sec * 1000 + wts.tv_nsec / 1000000;
+    int64_t t0 = now_us(), t_end = t0 + (int64_t)(seconds * 1e6);
     int64_t t_stop = t_end + 3000000;      /* grace for stragglers */
-    long sent = 0;
+    long due = 0;             /* updates due so far (sent <= due) */
+    /* Idle connections in a FIFO, so every one is used in turn and none
+     * sits idle long enough for the server's keep-alive timeout. */
+    int *idle = calloc((size_t)nhttp, sizeof *idle), nidle = 0, ihead = 0;
+    for (int j = 0; api && j < nhttp; j++)
+        idle[nidle++] = j;
     struct epoll_event evs[512];
     while (now_us() < t_stop) {
         int64_t t = now_us();
         if (t < t_end) {
-            long due = (long)((double)(t - t0) * rate / 1e6);
+            long d = (long)((double)(t - t0) * rate / 1e6);
+            due = d < nsent_cap ? d : nsent_cap;
+        }
+        if (api) {
+            /* Each due update takes an idle connection; without one it
+             * waits, and its latency counts from when it fell due. */
+            for (long k = sent; k < due; k++)
+                if (!sent_at[k])
+                    sent_at[k] = t;
+            if (due - sent > queued_max)
+                queued_max = due - sent;
+            while (sent < due && nidle > 0) {
+                hconn *h = &hs[idle[ihead]];
+                ihead = (ihead + 1) % nhttp;
+                nidle--;
+                int64_t fell_due = sent_at[sent];
+                if (ingest(h, sent)) {
+                    fprintf(stderr, "wsbench: ingest request failed\n");
+                    return 1;
+                }
+                sent_at[sent++] = fell_due;
+            }
+        } else {
             while (sent < due)
                 if (publish(pfd, sent++)) {
                     fprintf(stderr, "wsbench: publish failed\n");
                     return 1;
                 }
-        } else if (delivered >= (uint64_t)sent * (uint64_t)nclients) {
-            break;
         }
+        if (t >= t_end && sent == due && (!api || nidle == nhttp) &&
+            delivered >= (uint64_t)(api ? accepted : sent) *
+                             (uint64_t)nclients)
+            break;
         int n = epoll_wait(ep, evs, 512, 1);
         for (int k = 0; k < n; k++) {
-            cl *c = &cs[evs[k].data.u32];
-            if (evs[k].data.u32 == (uint32_t)nclients) {   /* publisher */
+            uint32_t tag = evs[k].data.u32;
+            if (tag & HTAG) {     /* an ingest answer */
+                int j = (int)(tag & ~HTAG), rc = ingest_answer(&hs[j]);
+                if (rc > 0) {
+                    idle[(ihead + nidle++) % nhttp] = j;
+                } else if (rc < 0 && reconnect(ep, &hs[j], HTAG | (uint32_t)j)) {
+                    fprintf(stderr, "wsbench: ingest connection %d lost\n", j);
+                    return 1;
+                }
+                continue;
+            }
+            cl *c = &cs[tag];
+            if (tag == (uint32_t)nclients) {   /* test/nchan publisher */
                 ssize_t r = recv(c->fd, c->buf, BUF, MSG_DONTWAIT);
                 (void)r;
                 continue;
@@ -361,24 +564,38 @@ int main(int argc, char **argv)
     double wall = (double)(now_us() - t0) / 1e6;
     proc_cpu_rss(&t1_ticks, &rss1);
     double cpu_s = (double)(t1_ticks - t0_ticks) / (double)sysconf(_SC_CLK_TCK);
-    uint64_t expected = (uint64_t)sent * (uint64_t)nclients;
-    printf("%-8s N=%-5d R=%-5d published=%ld delivered=%llu/%llu (%.2f%%) "
+    long updates = api ? accepted : sent;
+    uint64_t expected = (uint64_t)updates * (uint64_t)nclients;
+    printf("%-8s N=%-5d R=%-5d updates=%ld delivered=%llu/%llu (%.2f%%) "
            "frames=%llu p50=%.2fms p99=%.2fms max=%.2fms server_cpu=%.1f%% "
-           "cpu_per_update=%.2fus rss=%.1fMB dropped_clients=%d\n",
-           mode, nclients, rate, sent, (unsigned long long)delivered,
+           "cpu_per_update=%.2fus rss=%.1fMB dropped_clients=%d",
+           mode, nclients, rate, updates, (unsigned long long)delivered,
            (unsigned long long)expected,
            expected ? 100.0 * (double)delivered / (double)expected : 0.0,
            (unsigned long long)frames, pct(0.50) / 1e3, pct(0.99) / 1e3,
            maxlat / 1e3, 100.0 * cpu_s / wall,
            delivered ? cpu_s * 1e6 / (double)delivered : 0.0, rss1 / 1024.0,
            dead);
+    if (api)
+        printf(" refused=%ld queued_max=%ld", refused, queued_max);
+    if (stray)
+        printf(" stray=%llu", (unsigned long long)stray);
+    printf("\n");
     for (int i = 0; i <= nclients; i++) {
         if (cs[i].state != 2 && cs[i].fd > 0)
             close(cs[i].fd);
         free(cs[i].buf);
     }
+    for (int j = 0; api && j < nhttp; j++)
+        close(hs[j].fd);
+    for (long i = 0; i < nids; i++)
+        free(ids[i]);
+    free(ids);
+    free(hs);
+    free(idle);
     free(cs);
     free(hist);
+    free(sent_at);
     close(ep);
     return 0;
 }
