@@ -196,12 +196,10 @@ json_t *live_state(live_engine *e)
     return s;
 }
 
-json_t *live_snapshot(live_engine *e, const char *topic, uint64_t *seq)
+/* Current state of one topic; the caller holds e->mu. */
+static json_t *snapshot_locked(live_engine *e, const char *topic)
 {
     json_t *out = NULL;
-    pthread_mutex_lock(&e->mu);
-    if (seq)
-        *seq = live_stream_seq(e->stream);
     int kind = -1;
     for (int k = 0; k < LIVE_AREA; k++)
         if (!strcmp(topic, live_kind_topic(k)))
@@ -219,8 +217,43 @@ json_t *live_snapshot(live_engine *e, const char *topic, uint64_t *seq)
         out = json_incref(json_object_get(all, topic));
         json_decref(all);
     }
+    return out;
+}
+
+json_t *live_snapshot(live_engine *e, const char *topic, uint64_t *seq)
+{
+    pthread_mutex_lock(&e->mu);
+    if (seq)
+        *seq = live_stream_seq(e->stream);
+    json_t *out = snapshot_locked(e, topic);
     pthread_mutex_unlock(&e->mu);
     return out;
+}
+
+int live_attach(live_engine *e, live_stream_fn fn, void *ctx)
+{
+    static const char *const topics[] = {
+        LIVE_TOPIC_VITALS, LIVE_TOPIC_ALERTS, LIVE_TOPIC_INCIDENTS,
+        LIVE_TOPIC_TRAFFIC, LIVE_TOPIC_PARKING, LIVE_TOPIC_WATER,
+        LIVE_TOPIC_BUILDINGS};
+    /* Every publish happens under e->mu, so holding it makes the seed and
+     * the subscription one step: nothing falls between them. */
+    pthread_mutex_lock(&e->mu);
+    uint64_t seq = live_stream_seq(e->stream);
+    int64_t now = live_now(e);
+    for (size_t t = 0; t < sizeof topics / sizeof *topics; t++) {
+        json_t *s = snapshot_locked(e, topics[t]), *v;
+        const char *k;
+        json_object_foreach(s, k, v) {
+            live_change c = {.seq = seq, .t = now, .topic = topics[t],
+                             .entity = k, .fields = v};
+            fn(ctx, &c);
+        }
+        json_decref(s);
+    }
+    int id = live_stream_subscribe(e->stream, fn, ctx);
+    pthread_mutex_unlock(&e->mu);
+    return id;
 }
 
 void live_tick(live_engine *e)

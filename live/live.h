@@ -94,6 +94,12 @@ int live_recompute(live_engine *e, ct_err *err);
 /* Current state of one topic as {entity id: state}, and the stream seq it
  * is valid at (deltas after it follow on the stream). */
 json_t *live_snapshot(live_engine *e, const char *topic, uint64_t *seq);
+/* Subscribe fn to the stream after first handing it the whole current
+ * state (every entity of every topic, as changes at the current seq), in one
+ * step under the engine's lock: a late subscriber (the push module) starts
+ * from the full state, not only from the fields that change later.
+ * Returns the subscription id, or -1. */
+int live_attach(live_engine *e, live_stream_fn fn, void *ctx);
 /* {vitals, alerts, incidents, buildings} now (what state_at stores). */
 json_t *live_state(live_engine *e);
 

@@ -305,7 +305,7 @@ int serve_live_start(const http_conf *c, push_opts *po)
 void serve_live_attach_push(void)
 {
     if (L.e && push_port() > 0 && L.sub_id < 0)
-        L.sub_id = live_stream_subscribe(L.e->stream, push_on_live_change, NULL);
+        L.sub_id = live_attach(L.e, push_on_live_change, NULL);
 }
 
 void serve_live_stop(void)

@@ -329,6 +329,13 @@ test("push: an ingested reading reaches a WebSocket client as a delta", async ()
     });
     ws.send(JSON.stringify({ op: "subscribe", topics: ["traffic", "vitals"] }));
     await until(() => got.some((m) => m.type === "snapshot" && m.topic === "traffic"), 20000, 100);
+    // The vitals published before push attached are in its snapshot too:
+    // every non-null field the REST answer has, zeros included.
+    const vs = await until(() => got.find((m) => m.type === "snapshot" && m.topic === "vitals"), 20000, 100);
+    const rest = (await req(b, "GET", "/api/v1/vitals")).json.city;
+    for (const [k, v] of Object.entries(rest))
+      if (v !== null) assert.ok(k in vs.items.city, `vitals snapshot lacks city.${k}`);
+    assert.equal(vs.items.city.incidents_open, 0);
     const r = await req(b, "POST", "/api/v1/observations", { token: FEED,
       body: [{ entity: roads[5], time: iso(Date.now() - 500), values: { speed_kmh: 7 } }] });
     assert.equal(r.json.accepted, 1, r.text);
