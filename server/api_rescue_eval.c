@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "live/live.h"
+#include "server/api_rescue.h"
 #include "server/serve_live.h"
 
 /* Add v (a number or null) to sums[key] and its count n_key. */
@@ -51,6 +52,16 @@ static void bump(json_t *o, const char *key)
     json_object_set_new(o, key, json_integer(json_integer_value(json_object_get(o, key)) + 1));
 }
 
+/* The fire station's name for a station id (units named after their
+ * station), or JSON null when it is not one of the store's stations. */
+static json_t *station_name(const rescue_station *st, int n, const char *id)
+{
+    for (int i = 0; id && i < n; i++)
+        if (!strcmp(st[i].id, id))
+            return json_string(st[i].name);
+    return json_null();
+}
+
 static int by_station(const void *a, const void *b)
 {
     return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "station")),
@@ -65,6 +76,13 @@ int api_rescue_evaluation(http_req *r)
     live_engine *e = api_live(r);
     if (!e)
         return r->status;
+    rescue_station *fs = NULL;   /* names only: no store, no names */
+    int nfs = 0;
+    ct_err err;
+    ct_err_clear(&err);
+    sqlite3 *db = http_req_db(r, &err);
+    if (db && rescue_stations(db, &fs, &nfs, &err))
+        nfs = 0;
     json_t *list = live_incidents_list(e, 0);
     json_t *rows = json_array(), *units = json_array(), *by = json_object();
     size_t i;
@@ -83,14 +101,20 @@ int api_rescue_evaluation(http_req *r)
             "planned_eta_s", json_object_get(ev, "planned_eta_s"),
             "eta_error_s", json_object_get(ev, "eta_error_s"),
             "units", (json_int_t)json_array_size(as)));
+        json_object_set_new(json_array_get(rows, json_array_size(rows) - 1), "name",
+                            station_name(fs, nfs, st));
         /* per unit, and per station over the units it sent */
         size_t k;
         json_t *u;
         json_array_foreach(as, k, u) {
             json_t *row = json_deep_copy(u);
+            const char *ust = json_string_value(json_object_get(u, "station"));
             json_object_set(row, "incident", json_object_get(inc, "id"));
+            json_object_set_new(row, "name", station_name(fs, nfs, ust));
             json_array_append_new(units, row);
-            json_t *agg = station_agg(by, json_string_value(json_object_get(u, "station")));
+            json_t *agg = station_agg(by, ust);
+            if (!json_object_get(agg, "name"))
+                json_object_set_new(agg, "name", station_name(fs, nfs, ust));
             bump(agg, "count");
             const json_t *act = json_object_get(u, "dispatch_to_arrival_s");
             if (json_is_number(act))
@@ -101,6 +125,7 @@ int api_rescue_evaluation(http_req *r)
         }
     }
     json_decref(list);
+    free(fs);
     size_t ns = json_object_size(by), n = 0;
     json_t **v = malloc((ns + 1) * sizeof *v);
     const char *k;

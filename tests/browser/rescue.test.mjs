@@ -4,7 +4,11 @@
 // base map). One case: an incident created over the API opens on the map
 // with a plan of stations and ETAs, no console error and nothing off the
 // origin; read-only until an operator token is entered; Dispatch on the
-// recommended station moves the incident to "dispatched" (page and API).
+// recommended station moves the incident to "dispatched" (page and API);
+// a second screen (the wall, opened before) sees the dispatch through the
+// push and, after the arrival, both show the unit's planned ETA against
+// its actual dispatch-to-arrival time (rescue plan row, wall effectiveness
+// panel), matching GET /api/v1/rescue/evaluation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -63,6 +67,7 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
   const srv = await L.startServer(city, ['--ws-port', '0', '--auth-db', auth]);
   const origin = new URL(srv.url).origin;
   const { context, page, problems } = await L.watchedPage(browser, origin, { width: 1920, height: 1080 });
+  const wall = await L.watchedPage(browser, origin, { width: 1920, height: 1080 });
   try {
     const place = await incidentPlace(srv.url);
     const created = await api(srv.url, 'POST', '/api/v1/incidents',
@@ -92,6 +97,12 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     await page.waitForFunction(() => document.body.dataset.coverage === '1', null, { timeout: 60000 });
     assert.match(await page.locator('#cov-info').textContent(), /\d/);
 
+    // a second screen: the wall, its effectiveness panel loaded before the dispatch
+    await wall.page.goto(srv.url, { timeout: 60000 });
+    await wall.page.waitForFunction(() => document.getElementById('effect-panel')?.dataset.loaded === '1',
+      null, { timeout: 120000, polling: 500 });
+    assert.equal(await wall.page.locator(`#effect-panel li[data-id="${id}"]`).count(), 0, 'not dispatched yet');
+
     // sign in and dispatch the recommended station
     await page.fill('#token', token);
     await page.click('#btn-token');
@@ -106,12 +117,45 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     assert.equal(after.json.state, 'dispatched');
     assert.deepEqual(after.json.units, [place.plan.candidates[0].id]);
     assert.ok(after.json.audit.some((a) => a.action === 'dispatch' && a.actor === 'dispatcher-1'), JSON.stringify(after.json.audit));
+    // the plan's ETA was stored for the unit sent
+    const best = place.plan.candidates[0];
+    assert.ok(Math.abs(after.json.assignments[0].planned_eta_s - best.eta_s) < 0.5, JSON.stringify(after.json.assignments));
+    // the other screen saw it through the push (the incidents topic)
+    const row = `#effect-panel li[data-id="${id}"]`;
+    await wall.page.waitForFunction((sel) => document.querySelector(sel)?.dataset.state === 'dispatched',
+      row, { timeout: 60000, polling: 250 });
 
     // another screen records the arrival: the page follows through the live feed
     const arr = await api(srv.url, 'POST', `/api/v1/incidents/${id}/actions`, { action: 'arrive' }, token);
     assert.equal(arr.status, 200, arr.text);
     await page.waitForFunction(() => document.getElementById('inc-state').dataset.state === 'handling',
       null, { timeout: 60000 });
+    // planned against actual for that unit: the API, the rescue page, the wall
+    const ev = await api(srv.url, 'GET', '/api/v1/rescue/evaluation');
+    assert.equal(ev.status, 200, ev.text);
+    const unit = ev.json.units.find((u) => u.incident === id);
+    assert.equal(unit.unit, best.id);
+    assert.ok(unit.dispatch_to_arrival_s >= 0);
+    const mmss = (s) => { const v = Math.round(Math.abs(s)); return `${Math.floor(v / 60)}:${String(v % 60).padStart(2, '0')}`; };
+    const ue = page.locator(`#plan li.station.best .unit-eval[data-unit="${best.id}"]`);
+    await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.arrived === '1',
+      `#plan li.station.best .unit-eval[data-unit="${best.id}"]`, { timeout: 60000 });
+    const ueText = await ue.textContent();
+    assert.ok(ueText.includes(`计划 ${mmss(unit.planned_eta_s)}`), ueText);
+    assert.ok(ueText.includes(`实际 ${mmss(unit.dispatch_to_arrival_s)}`), ueText);
+    await wall.page.waitForFunction((sel) => document.querySelector(sel)?.dataset.state === 'handling',
+      row, { timeout: 60000, polling: 250 });
+    const w = wall.page.locator(row);
+    assert.equal(await w.getAttribute('data-station'), best.id);
+    assert.equal((await w.locator('.eff-plan').textContent()).trim(), `计划 ${mmss(unit.planned_eta_s)}`);
+    assert.equal((await w.locator('.eff-act').textContent()).trim(), `实际 ${mmss(unit.dispatch_to_arrival_s)}`);
+    assert.match((await w.locator('.eff-err').textContent()).trim(), /^[+−]\d+:\d\d$/);
+    const st = ev.json.stations.find((x) => x.station === best.id);
+    assert.equal(st.count, 1);
+    assert.equal(st.arrived, 1);
+    assert.equal(Number(await wall.page.locator('#effect-panel').getAttribute('data-count')), ev.json.count);
+    fs.writeFileSync(L.artifact('rescue-wall-effect.png'), await wall.page.locator('#p-incidents').screenshot({ timeout: T }));
+    assert.deepEqual(wall.problems.errors, []);
 
     await page.waitForTimeout(3000);
     await page.evaluate(() => window.citytwin.requestRender());
@@ -126,6 +170,7 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     assert.deepEqual(problems.offOrigin, []);
     assert.deepEqual(problems.errors, []);
   } finally {
+    await wall.context.close();
     await context.close();
     await L.stopServer(srv, assert);
   }

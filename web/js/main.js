@@ -11,6 +11,7 @@ import { createMap, viewBox, pickLonLat, onClick, requestRender } from './map.js
 import { addTiles, getTileset, featureInfo, select } from './tiles.js';
 import { addLayers, setVisible, districtList, districtAt } from './layers.js';
 import { initPanels, setDistricts, setDistrict, getDistrict, resize } from './panels.js';
+import { initEffect } from './effect-panel.js';
 import { initReplay } from './replay.js';
 import { initTour, toggle as toggleTour, stop as stopTour } from './tour.js';
 import { clock, el, num } from './format.js';
@@ -139,6 +140,7 @@ async function main() {
   setInterval(renderStatus, 1000);
   live.start(cfg);
   initPanels({ onDistrict: (d) => { stopTour(); drill(d); } });
+  initEffect();
 
   cityBox = await cityBbox();
   const widget = await createMap($('map'), cfg, $('credits'));

@@ -95,6 +95,19 @@ export function renderPlan(plan, inc, onDispatch, canAct, error) {
     b.addEventListener('click', () => onDispatch(c));
     const body = el('div', 'st-body');
     body.append(head, facts);
+    // sent: its planned ETA (given when sent) against its actual arrival
+    const u = (inc?.assignments ?? []).find((x) => x.unit === c.id);
+    if (u) {
+      const ev = el('div', 'unit-eval', t('rescue.unit_eval', { p: mmss(u.planned_eta_s), a: mmss(u.dispatch_to_arrival_s) }));
+      ev.dataset.unit = u.unit;
+      ev.dataset.arrived = u.arrived ? '1' : '0';
+      if (Number.isFinite(u.eta_error_s)) {
+        const err = el('span', `eta-err ${u.eta_error_s > 0 ? 'late' : 'ok'}`,
+          ` ${u.eta_error_s >= 0 ? '+' : '−'}${mmss(Math.abs(u.eta_error_s))}`);
+        ev.append(err);
+      }
+      body.append(ev);
+    }
     li.append(body, eta, b);
     ul.append(li);
   }

@@ -103,7 +103,9 @@ function onLive(topic, ids) {
   if (topic !== 'incidents' || !inc) return;
   if (ids && !ids.includes(inc.id)) return;
   const s = state.entity('incidents', inc.id);
-  if (!s || (s.state === inc.state && (s.units?.length ?? 0) === (inc.units?.length ?? 0))) return;
+  const arrived = (x) => (x.assignments ?? []).filter((u) => u.arrived).length;
+  if (!s || (s.state === inc.state && (s.units?.length ?? 0) === (inc.units?.length ?? 0)
+    && arrived(s) === arrived(inc))) return;
   if (!pending) pending = setTimeout(() => { pending = null; refreshIncident(); }, 500);
 }
 

@@ -1,0 +1,130 @@
+// web/js/effect-panel.js: the wall's effectiveness panel for rescue
+// dispatch (出警效能, issue 8): per station, the mean dispatch-to-arrival
+// time of its units against the mean ETA planned when they were sent
+// (ECharts, grouped bars), and per incident the first arrival against the
+// planned first arrival. Data: GET /api/v1/rescue/evaluation
+// (docs/RESCUE.md), fetched again when the incidents topic changes (the
+// live state), at most once a second. Owns only the #effect-panel element.
+/* global echarts */
+import * as state from './state.js';
+import { t, onLang } from './i18n.js';
+import { el } from './format.js';
+
+const $ = (id) => document.getElementById(id);
+const TEXT = '#c8d6e8', DIM = '#7f93ad', GRID = '#1d2b42';
+const PLAN = '#5b7fa8', OK = '#34c759', LATE = '#ff9500';
+const MAX_STATIONS = 4, MAX_INCIDENTS = 3;
+let data = null, chart = null, timer = null, busy = false, again = false;
+
+const rem = () => parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+const fin = (v) => v !== null && v !== undefined && Number.isFinite(Number(v));
+
+// Seconds as m:ss ("—" when unknown); signed with + or − when asked.
+export function mmss(s, signed = false) {
+  if (!fin(s)) return '—';
+  const v = Math.round(Math.abs(Number(s)));
+  const txt = `${Math.floor(v / 60)}:${String(v % 60).padStart(2, '0')}`;
+  return signed ? `${Number(s) >= 0 ? '+' : '−'}${txt}` : txt;
+}
+
+const stationLabel = (s) => s.name || s.station;
+
+function renderChart(box) {
+  const rows = (data?.stations ?? []).filter((s) => s.count > 0)
+    .sort((a, b) => b.count - a.count || (a.station < b.station ? -1 : 1)).slice(0, MAX_STATIONS).reverse();
+  if (!chart) chart = echarts.init(box, null, { renderer: 'canvas' });
+  const f = rem();
+  chart.setOption({
+    animation: false,
+    grid: { left: f * 5.6, right: f * 2.8, top: f * 1.3, bottom: f * 0.2 },
+    legend: { top: 0, right: 0, itemHeight: f * 0.5, itemWidth: f * 0.9, textStyle: { color: DIM, fontSize: f * 0.7 },
+      data: [t('effect.planned'), t('effect.actual')] },
+    xAxis: { type: 'value', show: false, min: 0 },
+    yAxis: { type: 'category', data: rows.map(stationLabel),
+      axisLabel: { color: TEXT, fontSize: f * 0.7, width: f * 5.2, overflow: 'truncate' },
+      axisLine: { show: false }, axisTick: { show: false } },
+    series: [
+      { name: t('effect.planned'), type: 'bar', barGap: '10%', barMaxWidth: f * 0.6, itemStyle: { color: PLAN },
+        data: rows.map((s) => (fin(s.mean_planned_eta_s) ? s.mean_planned_eta_s : 0)),
+        label: { show: true, position: 'right', color: DIM, fontSize: f * 0.62,
+          formatter: (p) => mmss(rows[p.dataIndex].mean_planned_eta_s) } },
+      { name: t('effect.actual'), type: 'bar', barMaxWidth: f * 0.6, itemStyle: { color: OK },
+        data: rows.map((s) => ({ value: fin(s.mean_dispatch_to_arrival_s) ? s.mean_dispatch_to_arrival_s : 0,
+          itemStyle: { color: fin(s.mean_eta_error_s) && s.mean_eta_error_s > 0 ? LATE : OK } })),
+        label: { show: true, position: 'right', color: TEXT, fontSize: f * 0.62,
+          formatter: (p) => mmss(rows[p.dataIndex].mean_dispatch_to_arrival_s) } },
+    ],
+    graphic: rows.length ? [] : [{ type: 'text', left: 'center', top: 'middle',
+      style: { text: t('effect.none'), fill: DIM, fontSize: f * 0.8 } }],
+  }, true);
+}
+
+function renderList(ul) {
+  const rows = [...(data?.incidents ?? [])]
+    .sort((a, b) => (Date.parse(b.dispatched) || 0) - (Date.parse(a.dispatched) || 0)).slice(0, MAX_INCIDENTS);
+  ul.replaceChildren();
+  for (const x of rows) {
+    const li = el('li', `eff kind-${x.kind}`);
+    li.dataset.id = x.id;
+    li.dataset.station = x.station;
+    li.dataset.state = x.state;
+    const err = x.eta_error_s;
+    const verdict = !fin(x.dispatch_to_arrival_s) ? t('effect.enroute') : mmss(err, true);
+    li.append(el('span', 'inc-kind', t(`kind.${x.kind}`)), el('span', 'name', stationLabel(x)),
+      el('span', 'eff-plan', `${t('effect.planned')} ${mmss(x.planned_eta_s)}`),
+      el('span', 'eff-act', `${t('effect.actual')} ${mmss(x.dispatch_to_arrival_s)}`),
+      el('span', `eff-err${fin(err) ? (err > 0 ? ' late' : ' ok') : ''}`, verdict));
+    li.title = `${x.id} · ${t('effect.units', { n: x.units ?? 1 })}`;
+    ul.append(li);
+  }
+}
+
+function render() {
+  const root = $('effect-panel');
+  if (!root) return;
+  if (!root.firstChild) {
+    root.append(el('div', 'eff-head'), el('div', 'eff-chart'), el('ul', 'rows eff-list'));
+  }
+  const [head, box, ul] = root.children;
+  const st = data?.stations ?? [];
+  const units = st.reduce((n, s) => n + s.count, 0), arrived = st.reduce((n, s) => n + s.arrived, 0);
+  head.replaceChildren(el('b', null, t('effect.title')),
+    el('span', 'dim', t('effect.summary', { n: data?.count ?? 0, u: units, a: arrived })));
+  renderChart(box);
+  renderList(ul);
+  root.dataset.count = String(data?.count ?? 0);
+}
+
+async function load() {
+  if (busy) { again = true; return; }
+  busy = true;
+  try {
+    const r = await fetch('/api/v1/rescue/evaluation', { cache: 'no-cache' });
+    if (r.ok) {
+      data = await r.json();
+      render();
+      $('effect-panel').dataset.loaded = '1';
+    }
+  } catch (e) {
+    console.warn('effect panel:', e.message);
+  } finally {
+    busy = false;
+    if (again) { again = false; schedule(); }
+  }
+}
+
+function schedule() {
+  if (!timer) timer = setTimeout(() => { timer = null; load(); }, 1000);
+}
+
+export function resize() { chart?.resize(); }
+
+// Start: one load now, then again whenever an incident changes.
+export function initEffect() {
+  if (!$('effect-panel')) return;
+  state.onChange((topic) => { if (topic === 'incidents') schedule(); });
+  onLang(() => { if (data) render(); });
+  window.addEventListener('resize', resize);
+  render();
+  load();
+}
