@@ -26,6 +26,20 @@ static double noise(const live_sim *s, int ent, int64_t n, int slot, double amp)
                                     (uint64_t)n) - 1);
 }
 
+/* A lasting per-road noise factor that drifts smoothly over drift_s
+ * (traffic does not jump independently at every report). */
+static double drift(const live_sim *s, int ent, double t, double amp)
+{
+    if (amp <= 0)
+        return 1;
+    double d = s->sc->drift_s > 0 ? s->sc->drift_s : 900;
+    double k = floor(fmax(0, t) / d), f = fmax(0, t) / d - k;
+    double a = 2 * hash_unit(s->seed, (uint64_t)ent * 8 + 3, (uint64_t)k) - 1;
+    double b = 2 * hash_unit(s->seed, (uint64_t)ent * 8 + 3, (uint64_t)k + 1) - 1;
+    f = f * f * (3 - 2 * f);
+    return 1 + amp * (a + (b - a) * f);
+}
+
 static int period_of(const live_sim *s, const live_entity *e)
 {
     const scenario *sc = s->sc;
@@ -142,8 +156,14 @@ static json_t *values(const live_sim *s, int i, int64_t n, double t)
     json_t *v = json_object();
     if (e->kind == LIVE_ROAD) {
         int c = sc_class(e);
-        double sp = scenario_curve_at(&sc->speed_kmh[c], clock) *
-                    noise(s, i, n, 0, sc->traffic_noise);
+        /* the class's curve, this road's lasting bias, the busy places at
+         * the peaks, a slow drift and a little report-to-report jitter */
+        double bias = 1 + sc->road_spread *
+                          (2 * hash_unit(s->seed, (uint64_t)i * 8 + 4, 0) - 1);
+        double sp = scenario_curve_at(&sc->speed_kmh[c], clock) * bias *
+                    scenario_hotspot_factor(sc, e->lon, e->lat,
+                                            scenario_peak_weight(sc, c, clock)) *
+                    drift(s, i, t, sc->traffic_noise) * noise(s, i, n, 0, 0.03);
         sp *= 1 - (1 - sc->rain_speed_factor) * fmin(1, rain / 30);
         int k = s->road_event[i];
         if (k >= 0 && t >= sc->events[k].at_s &&

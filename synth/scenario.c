@@ -158,12 +158,46 @@ static int get_curve(ld *l, const json_t *o, const char *k, const char *where,
     return CT_OK;
 }
 
+static int load_hotspots(ld *l, const json_t *t, scenario *s)
+{
+    static const char *const keys[] = {"name", "lon", "lat", "radius_m", "depth",
+                                       NULL};
+    json_t *a = json_object_get(t, "hotspots"), *h;
+    size_t i;
+    if (!a)
+        return CT_OK;
+    if (!json_is_array(a) || json_array_size(a) > SCENARIO_MAX_HOTSPOTS) {
+        char m[96];
+        snprintf(m, sizeof m, "expected an array of at most %d places",
+                 SCENARIO_MAX_HOTSPOTS);
+        return bad(l, "traffic.hotspots", m, NULL);
+    }
+    json_array_foreach(a, i, h) {
+        char where[48];
+        snprintf(where, sizeof where, "traffic.hotspots[%zu]", i);
+        if (!json_is_object(h))
+            return bad(l, where, "expected an object", NULL);
+        scenario_hotspot *p = &s->hotspots[s->nhotspots];
+        int rc;
+        if ((rc = only_keys(l, h, where, keys)) ||
+            (rc = get_str(l, h, "name", where, 1, p->name, sizeof p->name)) ||
+            (rc = get_num(l, h, "lon", where, -180, 180, NAN, &p->lon)) ||
+            (rc = get_num(l, h, "lat", where, -90, 90, NAN, &p->lat)) ||
+            (rc = get_num(l, h, "radius_m", where, 50, 50000, NAN, &p->radius_m)) ||
+            (rc = get_num(l, h, "depth", where, 0, 0.9, NAN, &p->depth)))
+            return rc;
+        s->nhotspots++;
+    }
+    return CT_OK;
+}
+
 static int load_traffic(ld *l, const json_t *doc, scenario *s)
 {
     json_t *t;
     int rc = get_obj(l, doc, "traffic", "", 1, &t);
     static const char *const keys[] = {"arterial", "secondary", "local", "noise",
-                                       "rain_speed_factor", NULL};
+                                       "rain_speed_factor", "road_spread",
+                                       "drift_min", "hotspots", NULL};
     static const char *const ck[] = {"speed_kmh", "flow_vph", NULL};
     if (rc || (rc = only_keys(l, t, "traffic", keys)))
         return rc;
@@ -182,6 +216,14 @@ static int load_traffic(ld *l, const json_t *doc, scenario *s)
     if (rc == CT_OK)
         rc = get_num(l, t, "rain_speed_factor", "traffic", 0.1, 1, 1,
                      &s->rain_speed_factor);
+    if (rc == CT_OK)
+        rc = get_num(l, t, "road_spread", "traffic", 0, 0.5, 0, &s->road_spread);
+    double drift_min = 15;
+    if (rc == CT_OK && !(rc = get_num(l, t, "drift_min", "traffic", 1, 1440, 15,
+                                      &drift_min)))
+        s->drift_s = drift_min * 60;
+    if (rc == CT_OK)
+        rc = load_hotspots(l, t, s);
     return rc;
 }
 
@@ -470,6 +512,38 @@ const scenario_curve *scenario_parking_curve(const scenario *s,
             def = &s->parking[i];
     }
     return def;
+}
+
+double scenario_peak_weight(const scenario *s, int c, double clock_s)
+{
+    if (c < 0 || c >= SC_NCLASS)
+        return 0;
+    const scenario_curve *f = &s->flow_vph[c];
+    double top = 0;
+    for (int h = 0; h < SCENARIO_HOURS; h++)
+        top = fmax(top, f->v[h]);
+    if (top <= 0)
+        return 0;
+    /* below a quarter of the busiest hour's flow the streets run free */
+    double r = scenario_curve_at(f, clock_s) / top;
+    return fmin(1, fmax(0, (r - 0.25) / 0.75));
+}
+
+double scenario_hotspot_factor(const scenario *s, double lon, double lat, double w)
+{
+    if (!isfinite(lon) || !isfinite(lat) || w <= 0)
+        return 1;
+    double f = 1;
+    for (int i = 0; i < s->nhotspots; i++) {
+        const scenario_hotspot *h = &s->hotspots[i];
+        /* metres on a local tangent plane: ample for a city's extent */
+        double dx = (lon - h->lon) * 111320.0 * cos(h->lat * M_PI / 180);
+        double dy = (lat - h->lat) * 110540.0;
+        double q = (dx * dx + dy * dy) / (h->radius_m * h->radius_m);
+        if (q < 25)
+            f *= 1 - h->depth * w * exp(-q);
+    }
+    return f;
 }
 
 int scenario_class_of(const char *road_class)

@@ -15,6 +15,7 @@
 #define SCENARIO_HOURS 24
 #define SCENARIO_MAX_PARKING 16
 #define SCENARIO_MAX_RISE 16
+#define SCENARIO_MAX_HOTSPOTS 32
 
 enum scenario_class { SC_ARTERIAL, SC_SECONDARY, SC_LOCAL, SC_NCLASS };
 enum scenario_source { SC_SRC_TRAFFIC, SC_SRC_PARKING, SC_SRC_WATER,
@@ -30,6 +31,13 @@ typedef struct scenario_rise {
     char water_id[48];     /* a river or reservoir id, or "default" */
     double rise_m;
 } scenario_rise;
+
+/* A place where traffic slows at the peaks: speed there is multiplied by
+ * 1 - depth * w * exp(-(d / radius)^2), w the hour's peak weight. */
+typedef struct scenario_hotspot {
+    char name[128];
+    double lon, lat, radius_m, depth;
+} scenario_hotspot;
 
 typedef struct scenario_event {
     int kind;              /* enum scenario_event_kind */
@@ -55,6 +63,10 @@ typedef struct scenario {
     double period_s[SC_NSRC];
     scenario_curve speed_kmh[SC_NCLASS], flow_vph[SC_NCLASS];
     double traffic_noise, rain_speed_factor;
+    double road_spread;         /* per-road lasting speed spread, +-fraction */
+    double drift_s;             /* time over which a road's noise drifts */
+    scenario_hotspot hotspots[SCENARIO_MAX_HOTSPOTS];
+    int nhotspots;
     char parking_kind[SCENARIO_MAX_PARKING][32];
     scenario_curve parking[SCENARIO_MAX_PARKING];   /* occupancy 0..1 */
     int nparking;               /* includes "default" */
@@ -74,6 +86,11 @@ double scenario_curve_at(const scenario_curve *c, double clock_s);
 /* Occupancy curve for a kind of area (falls back to "default"). */
 const scenario_curve *scenario_parking_curve(const scenario *s,
                                              const char *area_kind);
+/* The hour's peak weight for class c in [0, 1]: 0 off-peak, 1 at the busiest
+ * hour of its flow curve. */
+double scenario_peak_weight(const scenario *s, int c, double clock_s);
+/* Speed multiplier of the hotspots at (lon, lat) for peak weight w. */
+double scenario_hotspot_factor(const scenario *s, double lon, double lat, double w);
 /* Class index of "arterial" / "secondary" / "local", or -1. */
 int scenario_class_of(const char *road_class);
 /* River level rise of a rainstorm for a water body (or its "default"). */

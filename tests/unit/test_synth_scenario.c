@@ -2,6 +2,7 @@
  * read back, and each kind of mistake is reported naming the file, the key
  * and the problem. Also: data/thresholds.json loads with the live core's
  * own loader, so the shipped thresholds are valid for their consumer. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,44 @@ static void test_bad_values_are_named(void)
     UT_CHECK(fails_with(p, CT_EFORMAT, "reporting_period_s.traffic", "out of range"));
 }
 
+/* Traffic slows near the busy places at the peaks only, most at the centre
+ * of a place and not at all far from every place. */
+static void test_hotspots_slow_the_peaks(void)
+{
+    char p[1100];
+    path_of(p, sizeof p, "data/scenario/default.json");
+    scenario *s;
+    ct_err err;
+    UT_CHECK_MSG(scenario_load(p, &s, &err) == CT_OK, "%s", err.msg);
+    if (!s)
+        return;
+    UT_CHECK(s->nhotspots >= 5);
+    UT_CHECK(s->road_spread > 0 && s->road_spread <= 0.5);
+    UT_NEAR(s->drift_s, 20 * 60, 1e-9);
+    int c = scenario_class_of("arterial");
+    double peak = scenario_peak_weight(s, c, 18 * 3600);   /* the 18:00 peak */
+    double night = scenario_peak_weight(s, c, 3 * 3600);
+    UT_NEAR(peak, 1, 1e-9);      /* the arterial flow curve's busiest hour */
+    UT_NEAR(night, 0, 1e-9);
+    const scenario_hotspot *h = &s->hotspots[0];
+    double centre = scenario_hotspot_factor(s, h->lon, h->lat, peak);
+    UT_CHECK_MSG(centre <= 1 - h->depth + 1e-9, "centre factor %g, depth %g",
+                 centre, h->depth);
+    /* one radius east: weaker than at the centre, still slower than free */
+    double east = scenario_hotspot_factor(s, h->lon + h->radius_m /
+                                          (111320.0 * cos(h->lat * M_PI / 180)),
+                                          h->lat, peak);
+    UT_CHECK_MSG(east > centre && east < 1, "one radius out %g", east);
+    UT_NEAR(scenario_hotspot_factor(s, h->lon, h->lat, night), 1, 1e-12);
+    UT_NEAR(scenario_hotspot_factor(s, 100.0, 30.0, peak), 1, 1e-12);
+    scenario_free(s);
+    const char *v = variant("t_sc_hot.json", "\"radius_m\": 900, \"depth\": 0.45",
+                            "\"radius_m\": 900, \"depth\": 1.45");
+    UT_CHECK(fails_with(v, CT_EFORMAT, "traffic.hotspots[0].depth", "out of range"));
+    v = variant("t_sc_hot2.json", "\"lon\": 112.474,", "\"lng\": 112.474,");
+    UT_CHECK(fails_with(v, CT_EFORMAT, "traffic.hotspots[0]", "'lng'"));
+}
+
 static void test_syntax_and_missing_file(void)
 {
     const char *p = variant("t_sc_syntax.json", "\"seed\": 20251127,", "\"seed\": 20251127,,");
@@ -162,6 +201,7 @@ int main(void)
     UT_RUN(test_default_scenario_loads);
     UT_RUN(test_typo_in_key_is_named);
     UT_RUN(test_bad_values_are_named);
+    UT_RUN(test_hotspots_slow_the_peaks);
     UT_RUN(test_syntax_and_missing_file);
     UT_RUN(test_thresholds_load_in_live_core);
     return ut_done();
