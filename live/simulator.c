@@ -228,6 +228,13 @@ json_t *live_sim_due(live_sim *s, int64_t now)
                         s->sc->duration_s * 1000.0);   /* scenario ms */
     for (int i = 0; i < s->reg->n; i++) {
         int p = period_of(s, &s->reg->ents[i]);
+        if (s->max_lag_ms > 0 && p > 0 && until - (double)s->next[i] > (double)s->max_lag_ms) {
+            int64_t k = (int64_t)((until - (double)s->next[i] - (double)s->max_lag_ms) /
+                                  (p * 1000.0)) + 1;
+            s->next[i] += k * p * 1000;
+            s->count[i] += k;
+            s->skipped += k;
+        }
         while ((double)s->next[i] <= until) {
             int64_t at = s->next[i];
             json_t *v = values(s, i, s->count[i], at / 1000.0);
@@ -306,6 +313,11 @@ void live_sim_incidents(live_sim *s, live_engine *e, int64_t now)
     }
 }
 
+void live_sim_stop(live_sim *s)
+{
+    atomic_store(&s->stop, 1);
+}
+
 int live_sim_run(live_sim *s, live_engine *e, int64_t now, int *n_obs, ct_err *err)
 {
     json_t *batches = live_sim_due(s, now);
@@ -313,6 +325,8 @@ int live_sim_run(live_sim *s, live_engine *e, int64_t now, int *n_obs, ct_err *e
     size_t i;
     json_t *b;
     json_array_foreach(batches, i, b) {
+        if (atomic_load(&s->stop))
+            break;
         json_t *report = NULL;
         rc = live_ingest(e, b, &report, err);
         if (rc)

@@ -15,6 +15,7 @@
 #ifndef LIVE_SIMULATOR_H
 #define LIVE_SIMULATOR_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -42,6 +43,13 @@ typedef struct live_sim {
     live_sim_event *ev;
     double elapsed_s;       /* scenario seconds played */
     int64_t produced;
+    /* A live server sets max_lag_ms (scenario ms): a source further behind
+     * the clock than that skips its missed reports, as a real feed back from
+     * an outage sends its current values, not its backlog. 0 = never skip
+     * (the same observations however the steps are cut). */
+    int64_t max_lag_ms;
+    int64_t skipped;        /* reports skipped that way */
+    atomic_int stop;        /* set by live_sim_stop(): leave live_sim_run */
 } live_sim;
 
 /* Prepare to play sc from wall time wall0 (accel <= 0: the scenario's). */
@@ -62,6 +70,10 @@ void live_sim_incidents(live_sim *s, live_engine *e, int64_t now);
 /* One step: due observations ingested into e (through live_ingest) and
  * incidents played; *n_obs counts the accepted observations. */
 int live_sim_run(live_sim *s, live_engine *e, int64_t now, int *n_obs, ct_err *err);
+
+/* Ask a live_sim_run() in another thread to return after its current batch
+ * (a server shutting down must not wait for a backlog). */
+void live_sim_stop(live_sim *s);
 
 /* Has the scenario ended at wall time now? */
 int live_sim_done(const live_sim *s, int64_t now);

@@ -139,6 +139,7 @@ static void *sim_thread(void *arg)
     (void)arg;
     long total = 0;
     int ended = 0;
+    int64_t skipped = 0, warned = 0;
     while (!nap(200)) {
         int64_t now = live_now(L.e);
         if (live_sim_done(&L.sim, now)) {
@@ -154,6 +155,13 @@ static void *sim_thread(void *arg)
         if (live_sim_run(&L.sim, L.e, now, &n, &err))
             fprintf(stderr, "citytwin serve: simulator: %s\n", err.msg);
         total += n;
+        if (L.sim.skipped > skipped && now - warned >= 60000) {
+            fprintf(stderr, "citytwin serve: simulator: behind the clock, skipped "
+                    "%lld reports so far (the machine is too busy for x%.0f)\n",
+                    (long long)L.sim.skipped, L.sim.accel);
+            skipped = L.sim.skipped;
+            warned = now;
+        }
     }
     return NULL;
 }
@@ -247,6 +255,8 @@ static int open_engine(const http_conf *c)
             fprintf(stderr, "citytwin serve: --simulate: %s\n", err.msg);
             return 1;
         }
+        /* more than 10 s behind the wall clock (a busy machine): skip ahead */
+        L.sim.max_lag_ms = (int64_t)(10000 * L.sim.accel);
         L.sim_ok = 1;
         fprintf(stderr, "citytwin serve: simulating '%s' x%.0f, seed %llu\n",
                 L.sc->name, L.sim.accel, (unsigned long long)L.sim.seed);
@@ -314,8 +324,10 @@ void serve_live_stop(void)
     L.stopping = 1;
     pthread_cond_broadcast(&L.cv);
     pthread_mutex_unlock(&L.mu);
-    if (L.sim_on)
+    if (L.sim_on) {
+        live_sim_stop(&L.sim);
         pthread_join(L.sim_th, NULL);
+    }
     if (L.tick_on)
         pthread_join(L.tick_th, NULL);
     L.sim_on = L.tick_on = 0;

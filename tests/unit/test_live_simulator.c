@@ -139,6 +139,47 @@ static void test_deterministic_for_a_seed(void)
     live_close(e);
 }
 
+static int reports_of(json_t *batches, const char *entity)
+{
+    int n = 0;
+    size_t i, k;
+    json_t *b, *x;
+    json_array_foreach(batches, i, b) json_array_foreach(b, k, x)
+        n += !strcmp(json_string_value(json_object_get(x, "entity")), entity);
+    return n;
+}
+
+/* A live server's simulator that fell behind skips to the clock instead of
+ * replaying its backlog, and a stop request leaves live_sim_run at once. */
+static void test_behind_the_clock_skips_and_stops(void)
+{
+    live_engine *e = fx_engine(STORE, HIST, 0);
+    UT_CHECK(e);
+    if (!e)
+        return;
+    live_sim a;
+    ct_err err;
+    UT_EQ_INT(live_sim_init(&a, e->reg, sc, 42, 60, FX_T0, &err), CT_OK);
+    a.max_lag_ms = 5 * 60 * 1000;                      /* 5 min of scenario */
+    json_t *due = live_sim_due(&a, FX_T0 + 30000);     /* 30 min behind */
+    int r1 = reports_of(due, "r1");
+    UT_CHECK_MSG(r1 >= 5 && r1 <= 6, "r1 reported %d times, not the last 5 min", r1);
+    UT_CHECK_MSG(a.skipped >= 24, "skipped %lld", (long long)a.skipped);
+    json_decref(due);
+    /* the next step carries on from the clock, without skipping again */
+    int64_t before = a.skipped;
+    due = live_sim_due(&a, FX_T0 + 31000);
+    UT_EQ_INT(reports_of(due, "r1"), 1);
+    UT_CHECK(a.skipped == before);
+    json_decref(due);
+    live_sim_stop(&a);
+    int n = -1;
+    UT_EQ_INT(live_sim_run(&a, e, FX_T0 + 40000, &n, &err), CT_OK);
+    UT_EQ_INT(n, 0);
+    live_sim_free(&a);
+    live_close(e);
+}
+
 static double speed_of(live_engine *e, const char *road)
 {
     json_t *t = live_snapshot(e, "traffic", NULL);
@@ -228,6 +269,7 @@ int main(void)
     }
     UT_RUN(test_deterministic_for_a_seed);
     UT_RUN(test_events_play_through_the_engine);
+    UT_RUN(test_behind_the_clock_skips_and_stops);
     scenario_free(sc);
     return ut_done();
 }
