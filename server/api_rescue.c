@@ -24,13 +24,14 @@ static int *g_seg_ent;        /* live entity index of each segment, or -1 */
 static live_engine *g_seg_eng;  /* the engine g_seg_ent was made for */
 static double g_ext[4];       /* node extent: min lon, min lat, max lon, max lat */
 static rescue_station *g_st;  /* the fire stations, read once (read-only store) */
-static int *g_st_node, g_nst, g_st_ready;
+static rgraph_pos *g_st_pos;
+static int g_nst, g_st_ready;
 
 static void free_graph(void)
 {
     rgraph_free(g_graph);
     free(g_seg_ent);
-    free(g_st), free(g_st_node);
+    free(g_st), free(g_st_pos);
 }
 
 int rescue_num(http_req *r, const http_qparam *q, int n, const char *name,
@@ -156,40 +157,27 @@ double *rescue_seconds(const rgraph *g, double *vmax, int *nlive,
     return sec;
 }
 
-int rescue_snap_node(sqlite3 *db, const rgraph *g, double lon, double lat,
-                     int out, double *snap_m, ct_err *err)
-{
-    nearest_hit h[16];
-    int n = 0;
-    if (nearest_knn(db, "road_nodes", lon, lat, 16, RESCUE_SNAP_MAX_M, h, &n, err))
-        return -1;
-    const int *off = out ? g->out_off : g->in_off;
-    for (int i = 0; i < n; i++) {
-        int v = rgraph_node(g, h[i].fid);
-        if (v >= 0 && off[v + 1] > off[v]) {
-            *snap_m = h[i].dist_m;
-            return v;
-        }
-    }
-    ct_fail(err, CT_ENOTFOUND, "no road node %s within %.0f m",
-            out ? "to leave from" : "to arrive at", RESCUE_SNAP_MAX_M);
-    return -1;
-}
-
-int rescue_snap(http_req *r, sqlite3 *db, const rgraph *g, double lon,
-                double lat, int out, const char *what, double *snap_m)
+int rescue_snap(http_req *r, const rgraph *g, double lon, double lat,
+                const char *what, rgraph_pos *pos)
 {
     ct_err err;
     ct_err_clear(&err);
-    int v = rescue_snap_node(db, g, lon, lat, out, snap_m, &err);
-    if (v >= 0)
-        return v;
+    if (rgraph_snap(g, lon, lat, RESCUE_SNAP_MAX_M, pos, &err) == CT_OK)
+        return 0;
     if (err.code == CT_ENOTFOUND)
         http_reply_error(r, 422, "%s %.6f,%.6f is not near the road network: %s",
                          what, lon, lat, err.msg);
     else
         http_reply_ct(r, &err);
     return -1;
+}
+
+json_t *rescue_end_json(const rgraph *g, double lon, double lat, const rgraph_pos *p)
+{
+    return json_pack("{s:f, s:f, s:s, s:f, s:f, s:f, s:f}", "lon", lon, "lat", lat,
+                     "segment", g->seg_id[p->seg], "along_m",
+                     round(p->along_m * 10) / 10, "snap_lon", p->lon, "snap_lat",
+                     p->lat, "snap_m", round(p->off_m * 10) / 10);
 }
 
 json_t *rescue_seg_coords(const rgraph *g, int s, int fwd)
@@ -203,9 +191,22 @@ json_t *rescue_seg_coords(const rgraph *g, int s, int fwd)
     return c;
 }
 
+/* Append a piece's points to c (the first skipped when c has points:
+ * pieces meet at a shared point). */
+static void add_piece(const rgraph *g, json_t *c, const rgraph_piece *pc)
+{
+    int n = 0;
+    double *xy = rgraph_piece_points(g, pc, &n);
+    for (int j = json_array_size(c) > 0 ? 1 : 0; xy && j < n; j++)
+        json_array_append_new(c, json_pack("[f,f]", xy[2 * j], xy[2 * j + 1]));
+    free(xy);
+}
+
 json_t *rescue_path_line(const rgraph *g, const rgraph_path *p)
 {
     json_t *c = json_array();
+    if (p->has_head)
+        add_piece(g, c, &p->head);
     for (int i = 0; i < p->n; i++) {
         int a = p->arcs[i], s = g->arc_seg[a];
         json_t *seg = rescue_seg_coords(g, s, g->arc_fwd[a]);
@@ -215,6 +216,8 @@ json_t *rescue_path_line(const rgraph *g, const rgraph_path *p)
             json_array_append(c, json_array_get(seg, j));
         json_decref(seg);
     }
+    if (p->has_tail)
+        add_piece(g, c, &p->tail);
     if (json_array_size(c) == 1)   /* a LineString needs two points */
         json_array_append(c, json_array_get(c, 0));
     return json_pack("{s:s, s:o}", "type", "LineString", "coordinates", c);
@@ -462,29 +465,28 @@ int api_rescue_context(http_req *r)
     return http_reply_json(r, 200, res);
 }
 
-int rescue_station_nodes(sqlite3 *db, const rgraph *g, const rescue_station **st,
-                         const int **node, int *n, ct_err *err)
+int rescue_station_pos(sqlite3 *db, const rgraph *g, const rescue_station **st,
+                       const rgraph_pos **pos, int *n, ct_err *err)
 {
     int rc = CT_OK;
     pthread_mutex_lock(&g_mu);
     if (!g_st_ready) {
         rc = rescue_stations(db, &g_st, &g_nst, err);
-        g_st_node = rc ? NULL : malloc(((size_t)g_nst + 1) * sizeof *g_st_node);
-        if (!rc && !g_st_node)
+        g_st_pos = rc ? NULL : malloc(((size_t)g_nst + 1) * sizeof *g_st_pos);
+        if (!rc && !g_st_pos)
             rc = ct_fail(err, CT_ENOMEM, "fire stations: out of memory");
-        for (int i = 0; !rc && i < g_nst; i++) {
-            double snap;
-            g_st_node[i] = rescue_snap_node(db, g, g_st[i].lon, g_st[i].lat, 1,
-                                            &snap, NULL);
-        }
+        for (int i = 0; !rc && i < g_nst; i++)
+            if (rgraph_snap(g, g_st[i].lon, g_st[i].lat, RESCUE_SNAP_MAX_M,
+                            &g_st_pos[i], NULL))
+                g_st_pos[i].seg = -1;   /* off the roads: not routed */
         if (rc) {
-            free(g_st), free(g_st_node);
-            g_st = NULL, g_st_node = NULL, g_nst = 0;
+            free(g_st), free(g_st_pos);
+            g_st = NULL, g_st_pos = NULL, g_nst = 0;
         } else {
             g_st_ready = 1;
         }
     }
-    *st = g_st, *node = g_st_node, *n = g_nst;
+    *st = g_st, *pos = g_st_pos, *n = g_nst;
     pthread_mutex_unlock(&g_mu);
     return rc;
 }

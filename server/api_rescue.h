@@ -10,7 +10,7 @@
 #include "spatial/graph.h"
 #include "spatial/nearest.h"
 
-/* A point farther than this from every road node is not routed (422). */
+/* A point farther than this from every road is not routed (422). */
 #define RESCUE_SNAP_MAX_M 1500.0
 
 /* The most query parameters a rescue endpoint takes. */
@@ -41,17 +41,18 @@ int rescue_in_extent(const rgraph *g, double lon, double lat);
 double *rescue_seconds(const rgraph *g, double *vmax, int *nlive,
                        unsigned char **is_live);
 
-/* Snap a point to a graph node that has leaving (out=1) or entering arcs;
- * -1 with 422/500 sent when there is none within RESCUE_SNAP_MAX_M. what
- * names the point in the message. */
-int rescue_snap(http_req *r, sqlite3 *db, const rgraph *g, double lon,
-                double lat, int out, const char *what, double *snap_m);
+/* Snap a point to the nearest point of the nearest routable segment
+ * (rgraph_snap); -1 with 422 sent when there is none within
+ * RESCUE_SNAP_MAX_M. what names the point in the message. */
+int rescue_snap(http_req *r, const rgraph *g, double lon, double lat,
+                const char *what, rgraph_pos *pos);
 
-/* The same without a reply: -1 with err (CT_ENOTFOUND: none near). */
-int rescue_snap_node(sqlite3 *db, const rgraph *g, double lon, double lat,
-                     int out, double *snap_m, ct_err *err);
+/* {lon, lat, segment, along_m, snap_lon, snap_lat, snap_m} of a snapped
+ * point. */
+json_t *rescue_end_json(const rgraph *g, double lon, double lat, const rgraph_pos *p);
 
-/* GeoJSON geometry of a path (LineString along its segments). */
+/* GeoJSON geometry of a path (LineString along its segments, the partial
+ * ones at its ends included). */
 json_t *rescue_path_line(const rgraph *g, const rgraph_path *p);
 /* {type: LineString} of one segment in its stored direction. */
 json_t *rescue_seg_coords(const rgraph *g, int s, int fwd);
@@ -63,9 +64,10 @@ typedef struct rescue_station {
     int engines;
 } rescue_station;
 int rescue_stations(sqlite3 *db, rescue_station **out, int *n, ct_err *err);
-/* The same, read once for the server's life, with each station's graph
- * node (leaving arcs; -1 when off the roads). Shared: do not free. */
-int rescue_station_nodes(sqlite3 *db, const rgraph *g, const rescue_station **st,
-                         const int **node, int *n, ct_err *err);
+/* The same, read once for the server's life, with each station's place
+ * on the roads (seg -1 when none within RESCUE_SNAP_MAX_M). Shared: do
+ * not free. */
+int rescue_station_pos(sqlite3 *db, const rgraph *g, const rescue_station **st,
+                       const rgraph_pos **pos, int *n, ct_err *err);
 
 #endif

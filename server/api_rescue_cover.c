@@ -113,36 +113,41 @@ int api_rescue_coverage(http_req *r)
     ct_err err;
     ct_err_clear(&err);
     const rescue_station *st = NULL;
-    const int *node = NULL;
+    const rgraph_pos *pos = NULL;
     int nst = 0;
-    if (rescue_station_nodes(db, g, &st, &node, &nst, &err))
+    if (rescue_station_pos(db, g, &st, &pos, &nst, &err))
         return http_reply_ct(r, &err);
-    int *src = malloc(((size_t)nst + 1) * sizeof *src), ns = 0, one = -1;
-    for (int i = 0; src && i < nst; i++) {
+    double vmax = 0, limit = minutes * 60;
+    int nlive = 0;
+    double *sec = rescue_seconds(g, &vmax, &nlive, NULL);
+    /* each station enters the graph at its segment's ends, with the time of
+     * the part of the segment it drives to get there */
+    int *src = malloc((2 * (size_t)nst + 1) * sizeof *src), ns = 0, one = -1;
+    double *src_d = malloc((2 * (size_t)nst + 1) * sizeof *src_d);
+    for (int i = 0; src && src_d && sec && i < nst; i++) {
         if (want && *want && strcmp(st[i].id, want))
             continue;
         one = i;
-        if (node[i] >= 0)   /* a station off the roads covers nothing */
-            src[ns++] = node[i];
+        if (pos[i].seg < 0)   /* a station off the roads covers nothing */
+            continue;
+        rgraph_piece pc[2];
+        ns += rgraph_pos_ends(g, sec, &pos[i], 1, src + ns, src_d + ns, pc);
     }
     if (want && *want && one < 0) {
-        free(src);
+        free(src), free(src_d), free(sec);
         return http_reply_error(r, 404, "station: '%.60s' is not a fire station "
                                 "id (see /api/v1/layers/fire_stations/items)", want);
     }
     if (want && *want && ns == 0) {
-        free(src);
+        free(src), free(src_d), free(sec);
         return http_reply_error(r, 422, "station %s is not near the road network "
                                 "(no road node within %.0f m)", want,
                                 RESCUE_SNAP_MAX_M);
     }
-    double vmax = 0, limit = minutes * 60;
-    int nlive = 0;
-    double *sec = rescue_seconds(g, &vmax, &nlive, NULL);
     double *dist = malloc(((size_t)g->nn + 1) * sizeof *dist);
     json_t *res = NULL;
-    if (src && sec && dist &&
-        rgraph_sssp(g, sec, src, ns, 0, limit, NULL, 0, dist, NULL, NULL) >= 0) {
+    if (src && src_d && sec && dist &&
+        rgraph_sssp(g, sec, src, src_d, ns, 0, limit, NULL, 0, dist, NULL, NULL) >= 0) {
         unsigned char *ok = reached_segments(g, sec, dist, limit);
         int cnt = 0, total = 0;
         double len = 0, total_len = 0;
@@ -176,7 +181,7 @@ int api_rescue_coverage(http_req *r)
         }
         free(ok);
     }
-    free(src), free(sec), free(dist);
+    free(src), free(src_d), free(sec), free(dist);
     if (!res)
         return http_reply_error(r, 500, "coverage: out of memory");
     return http_reply_json(r, 200, res);

@@ -13,7 +13,22 @@
 
 static double r1(double v) { return round(v * 10) / 10; }
 
-/* properties of a path: length, ETA, and its segments in travel order. */
+/* One driven piece of a segment as a route's "segments" row. */
+static json_t *piece_json(const rgraph *g, const double *sec,
+                          const unsigned char *is_live, const rgraph_piece *pc,
+                          int partial)
+{
+    int s = pc->seg;
+    return json_pack("{s:s, s:s, s:f, s:f, s:f, s:b, s:b}", "id", g->seg_id[s],
+                     "direction", pc->to_m >= pc->from_m ? "forward" : "reverse",
+                     "length_m", r1(fabs(pc->to_m - pc->from_m)),
+                     "eta_s", r1(rgraph_piece_seconds(g, sec, pc)),
+                     "speed_kmh", r1(g->seg_len[s] / sec[s] * 3.6),
+                     "live", is_live && is_live[s], "partial", partial);
+}
+
+/* properties of a path: length, ETA, and its segments in travel order
+ * (the partial ones at the ends flagged). */
 static void path_props(const rgraph *g, const double *sec,
                        const unsigned char *is_live, const rgraph_path *p,
                        json_t *o, int with_segments)
@@ -22,27 +37,26 @@ static void path_props(const rgraph *g, const double *sec,
     json_object_set_new(o, "eta_s", json_real(r1(p->eta_s)));
     int nl = 0;
     json_t *segs = json_array();
+    if (p->has_head) {
+        nl += is_live && is_live[p->head.seg];
+        json_array_append_new(segs, piece_json(g, sec, is_live, &p->head, 1));
+    }
     for (int i = 0; i < p->n; i++) {
         int a = p->arcs[i], s = g->arc_seg[a];
         nl += is_live && is_live[s];
-        if (with_segments)
-            json_array_append_new(segs, json_pack(
-                "{s:s, s:s, s:f, s:f, s:f, s:b}", "id", g->seg_id[s],
-                "direction", g->arc_fwd[a] ? "forward" : "reverse",
-                "length_m", r1(g->seg_len[s]), "eta_s", r1(sec[s]), "speed_kmh",
-                r1(g->seg_len[s] / sec[s] * 3.6), "live", is_live && is_live[s]));
+        rgraph_piece pc = {s, g->arc_fwd[a] ? 0 : g->seg_len[s],
+                           g->arc_fwd[a] ? g->seg_len[s] : 0};
+        json_array_append_new(segs, piece_json(g, sec, is_live, &pc, 0));
+    }
+    if (p->has_tail) {
+        nl += is_live && is_live[p->tail.seg];
+        json_array_append_new(segs, piece_json(g, sec, is_live, &p->tail, 1));
     }
     json_object_set_new(o, "live_segments", json_integer(nl));
-    if (with_segments)
+    if (with_segments && json_array_size(segs) > 0)
         json_object_set_new(o, "segments", segs);
     else
         json_decref(segs);
-}
-
-static json_t *end_json(const rgraph *g, double lon, double lat, int v, double snap)
-{
-    return json_pack("{s:f, s:f, s:I, s:f}", "lon", lon, "lat", lat, "node",
-                     (json_int_t)g->node_id[v], "snap_m", r1(snap));
 }
 
 /* A fire station by id: 0, or -1 with 404 sent. */
@@ -99,12 +113,9 @@ int api_rescue_route(http_req *r)
     const rgraph *g = rescue_graph(r);
     if (!g)
         return r->status;
-    double sa, sb;
-    int a = rescue_snap(r, db, g, flon, flat, 1, "from", &sa);
-    if (a < 0)
-        return r->status;
-    int b = rescue_snap(r, db, g, tlon, tlat, 0, "to", &sb);
-    if (b < 0)
+    rgraph_pos a, b;
+    if (rescue_snap(r, g, flon, flat, "from", &a) ||
+        rescue_snap(r, g, tlon, tlat, "to", &b))
         return r->status;
     double vmax = 0;
     int nlive = 0;
@@ -115,7 +126,7 @@ int api_rescue_route(http_req *r)
         return http_reply_error(r, 500, "route: out of memory");
     }
     rgraph_path p;
-    int rc = rgraph_route(g, sec, vmax, a, b, &p, &err);
+    int rc = rgraph_route_pos(g, sec, vmax, &a, &b, &p, &err);
     if (rc) {
         free(sec), free(live);
         if (rc == CT_ENOTFOUND)
@@ -127,8 +138,8 @@ int api_rescue_route(http_req *r)
     if (from && *from)
         json_object_set_new(props, "station", json_pack("{s:s, s:s}", "id", st.id,
                                                         "name", st.name));
-    json_object_set_new(props, "from", end_json(g, flon, flat, a, sa));
-    json_object_set_new(props, "to", end_json(g, tlon, tlat, b, sb));
+    json_object_set_new(props, "from", rescue_end_json(g, flon, flat, &a));
+    json_object_set_new(props, "to", rescue_end_json(g, tlon, tlat, &b));
     path_props(g, sec, live, &p, props, segs > 0);
     json_object_set_new(props, "eta_min", json_real(r1(p.eta_s / 60)));
     json_t *res = json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry",
@@ -141,7 +152,41 @@ int api_rescue_route(http_req *r)
 typedef struct cand {
     int idx;      /* station index */
     double eta;
+    int exit;     /* its way onto the graph (rgraph_pos_ends), -1: direct */
 } cand;
+
+/* A station's route after the backward search from the incident: its
+ * partial segment to exit e, the search tree to one of the incident's
+ * ends, that end's partial segment (or the one direct piece). */
+static int station_path(const rgraph *g, const double *sec, const int *via,
+                        const rgraph_pos *from, const rgraph_pos *inc, int e,
+                        const int *tn, const rgraph_piece *tp, int nt,
+                        rgraph_path *p, ct_err *err)
+{
+    rgraph_piece direct;
+    if (e < 0) {
+        memset(p, 0, sizeof *p);
+        if (!rgraph_pos_direct(g, from, inc, &direct))
+            return ct_fail(err, CT_EINVAL, "plan: no direct way");
+        rgraph_path_add_piece(g, sec, p, 0, &direct);
+        return CT_OK;
+    }
+    int sn[2];
+    double sc[2];
+    rgraph_piece sp[2];
+    rgraph_pos_ends(g, sec, from, 1, sn, sc, sp);
+    int rc = rgraph_path_from(g, sec, via, 1, sn[e], p, err);
+    if (rc)
+        return rc;
+    int last = p->n ? g->arc_head[p->arcs[p->n - 1]] : sn[e];
+    rgraph_path_add_piece(g, sec, p, 0, &sp[e]);
+    for (int i = 0; i < nt; i++)
+        if (tn[i] == last) {
+            rgraph_path_add_piece(g, sec, p, 1, &tp[i]);
+            break;
+        }
+    return CT_OK;
+}
 
 static int by_eta(const void *x, const void *y)
 {
@@ -169,14 +214,13 @@ int api_rescue_plan(http_req *r)
         return r->status;
     ct_err err;
     ct_err_clear(&err);
-    double snap;
-    int dst = rescue_snap(r, db, g, lon, lat, 0, "the incident", &snap);
-    if (dst < 0)
+    rgraph_pos inc;
+    if (rescue_snap(r, g, lon, lat, "the incident", &inc))
         return r->status;
     const rescue_station *st = NULL;
-    const int *node = NULL;
+    const rgraph_pos *pos = NULL;
     int nst = 0;
-    if (rescue_station_nodes(db, g, &st, &node, &nst, &err))
+    if (rescue_station_pos(db, g, &st, &pos, &nst, &err))
         return http_reply_ct(r, &err);
     double vmax = 0;
     int nlive = 0;
@@ -184,28 +228,41 @@ int api_rescue_plan(http_req *r)
     double *sec = rescue_seconds(g, &vmax, &nlive, &live);
     double *dist = malloc(((size_t)g->nn + 1) * sizeof *dist);
     int *via = malloc(((size_t)g->nn + 1) * sizeof *via);
-    unsigned char *target = calloc((size_t)g->nn + 1, 1);
     cand *c = malloc(((size_t)nst + 1) * sizeof *c);
     json_t *res = NULL;
-    if (node && sec && dist && via && target && c) {
-        int nt = 0;
-        for (int i = 0; i < nst; i++)
-            if (node[i] >= 0 && !target[node[i]])
-                target[node[i]] = 1, nt++;
-        /* Backward from the incident: ETAs of every station in one search,
-         * stopping once k station nodes are settled. */
-        int wanted = (int)k < nt ? (int)k : nt;
-        rgraph_sssp(g, sec, &dst, 1, 1, 0, target, wanted, dist, via, NULL);
+    if (pos && sec && dist && via && c) {
+        /* Backward from the incident's ends (each starting with the part of
+         * its segment still to drive): every node's time to the incident in
+         * one search; a station's ETA is then its best way onto the graph. */
+        int tn[2];
+        double tc[2];
+        rgraph_piece tp[2];
+        int nt = rgraph_pos_ends(g, sec, &inc, 0, tn, tc, tp);
+        rgraph_sssp(g, sec, tn, tc, nt, 1, 0, NULL, 0, dist, via, NULL);
         int nc = 0;
-        for (int i = 0; i < nst; i++)
-            if (node[i] >= 0 && isfinite(dist[node[i]]))
-                c[nc++] = (cand){i, dist[node[i]]};
+        for (int i = 0; i < nst; i++) {
+            if (pos[i].seg < 0)
+                continue;
+            int sn[2];
+            double sc[2];
+            rgraph_piece sp[2], direct;
+            int ns = rgraph_pos_ends(g, sec, &pos[i], 1, sn, sc, sp);
+            cand best = {i, INFINITY, -1};
+            if (rgraph_pos_direct(g, &pos[i], &inc, &direct))
+                best.eta = rgraph_piece_seconds(g, sec, &direct);
+            for (int e = 0; e < ns; e++)
+                if (sc[e] + dist[sn[e]] < best.eta)
+                    best.eta = sc[e] + dist[sn[e]], best.exit = e;
+            if (isfinite(best.eta))
+                c[nc++] = best;
+        }
         qsort(c, (size_t)nc, sizeof *c, by_eta);
         json_t *a = json_array();
         for (int i = 0; i < nc && i < (int)k; i++) {
             const rescue_station *s = &st[c[i].idx];
             rgraph_path p;
-            if (rgraph_path_from(g, sec, via, 1, node[c[i].idx], &p, &err))
+            if (station_path(g, sec, via, &pos[c[i].idx], &inc, c[i].exit, tn, tp, nt,
+                             &p, &err))
                 continue;
             json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:f, s:f, s:f, s:b}", "rank",
                                   i + 1, "id", s->id, "name", s->name, "engines",
@@ -220,11 +277,10 @@ int api_rescue_plan(http_req *r)
             rgraph_path_free(&p);
         }
         res = json_pack("{s:o, s:i, s:i, s:o}", "incident",
-                        end_json(g, lon, lat, dst, snap), "stations", nst,
+                        rescue_end_json(g, lon, lat, &inc), "stations", nst,
                         "live_segments", nlive, "candidates", a);
     }
-    free(sec), free(live), free(dist), free(via);
-    free(target), free(c);
+    free(sec), free(live), free(dist), free(via), free(c);
     if (!res)
         return http_reply_error(r, 500, "plan: out of memory");
     if (json_array_size(json_object_get(res, "candidates")) == 0) {

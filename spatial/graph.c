@@ -274,6 +274,8 @@ int rgraph_load(sqlite3 *db, rgraph **out, ct_err *err)
         rc = load_segments(db, g, err);
     if (!rc)
         rc = build_arcs(g, err);
+    if (!rc)
+        rc = rgraph_index_build(g, err);
     if (!rc && g->na == 0)
         rc = ct_fail(err, CT_ENOTFOUND, "road graph: the store has no routable "
                      "roads (%d segments with nodes)", g->ns);
@@ -296,6 +298,7 @@ void rgraph_free(rgraph *g)
     free(g->node_id), free(g->lon), free(g->lat);
     free(g->out_off), free(g->out_arc), free(g->in_off), free(g->in_arc);
     free(g->arc_seg), free(g->arc_tail), free(g->arc_head), free(g->arc_fwd);
+    free(g->cell_off), free(g->cell_seg);
     free(g);
 }
 

@@ -106,39 +106,45 @@ int rgraph_path_from(const rgraph *g, const double *sec, const int *via,
     return path_fill(g, sec, out);
 }
 
-int rgraph_route(const rgraph *g, const double *sec, double vmax_kmh, int src,
-                 int dst, rgraph_path *out, ct_err *err)
+/* A* from several sources (each starting at src_d seconds) to a point
+ * reached from several nodes (tgt, with tgt_d seconds still to go), lon/lat
+ * tlon/tlat; *best comes in as the best time known without the graph
+ * (INFINITY: none) and goes out improved, with *best_t the target used (-1:
+ * none better). The straight line at the top speed never overestimates
+ * (0.99 covers haversine on the sphere against the stored ellipsoid
+ * lengths), so the search stops once the nearest open node's bound
+ * cannot beat *best. Every node is settled at most once. *via (malloc'd,
+ * the caller frees) is the search tree. */
+static int astar(const rgraph *g, const double *sec, double vmax_kmh,
+                 const int *src, const double *src_d, int ns, const int *tgt,
+                 const double *tgt_d, int nt, double tlon, double tlat,
+                 double *best, int *best_t, int **via_out)
 {
-    memset(out, 0, sizeof *out);
-    if (src < 0 || src >= g->nn || dst < 0 || dst >= g->nn)
-        return ct_fail(err, CT_EINVAL, "route: node %d or %d is not in the graph",
-                       src, dst);
-    double *dist = malloc((size_t)g->nn * sizeof *dist);
-    int *via = malloc((size_t)g->nn * sizeof *via);
-    unsigned char *done = calloc((size_t)g->nn, 1);
+    double *dist = malloc(((size_t)g->nn + 1) * sizeof *dist);
+    int *via = malloc(((size_t)g->nn + 1) * sizeof *via);
+    unsigned char *done = calloc((size_t)g->nn + 1, 1);
     heap h = {0};
     int rc = !dist || !via || !done ? CT_ENOMEM : CT_OK;
-    /* Straight line at the top speed never overestimates; 0.99 covers
-     * haversine (sphere) against the stored geodesic lengths (ellipsoid). */
     double inv_v = vmax_kmh > 0 ? 0.99 / (vmax_kmh / 3.6) : 0;
-    double tlon = g->lon[dst], tlat = g->lat[dst];
-    if (!rc) {
-        for (int i = 0; i < g->nn; i++)
-            dist[i] = INFINITY, via[i] = -1;
-        dist[src] = 0;
-        rc = heap_push(&h, 0, src);
-    }
-    int found = 0;
+    *best_t = -1;
+    for (int i = 0; !rc && i < g->nn; i++)
+        dist[i] = INFINITY, via[i] = -1;
+    for (int i = 0; !rc && i < ns; i++)
+        if (src_d[i] < dist[src[i]]) {
+            dist[src[i]] = src_d[i];
+            rc = heap_push(&h, src_d[i], src[i]);
+        }
     while (!rc && h.n > 0) {
         hitem it = heap_pop(&h);
         int u = it.v;
         if (done[u])
             continue;
+        if (it.key >= *best)
+            break;   /* nothing left can arrive sooner */
         done[u] = 1;
-        if (u == dst) {
-            found = 1;
-            break;
-        }
+        for (int i = 0; i < nt; i++)
+            if (tgt[i] == u && dist[u] + tgt_d[i] < *best)
+                *best = dist[u] + tgt_d[i], *best_t = i;
         for (int i = g->out_off[u]; i < g->out_off[u + 1] && !rc; i++) {
             int a = g->out_arc[i], w = g->arc_head[a];
             double d = dist[u] + sec[g->arc_seg[a]];
@@ -150,19 +156,78 @@ int rgraph_route(const rgraph *g, const double *sec, double vmax_kmh, int src,
             rc = heap_push(&h, d + hh, w);
         }
     }
+    free(dist), free(done), free(h.a);
+    if (rc) {
+        free(via);
+        via = NULL;
+    }
+    *via_out = via;
+    return rc;
+}
+
+int rgraph_route(const rgraph *g, const double *sec, double vmax_kmh, int src,
+                 int dst, rgraph_path *out, ct_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (src < 0 || src >= g->nn || dst < 0 || dst >= g->nn)
+        return ct_fail(err, CT_EINVAL, "route: node %d or %d is not in the graph",
+                       src, dst);
+    double zero = 0, best = INFINITY;
+    int bt, *via = NULL;
+    int rc = astar(g, sec, vmax_kmh, &src, &zero, 1, &dst, &zero, 1, g->lon[dst],
+                   g->lat[dst], &best, &bt, &via);
     if (rc)
         ct_fail(err, rc, "route: out of memory");
-    else if (!found)
+    else if (bt < 0)
         rc = ct_fail(err, CT_ENOTFOUND, "no road path leads from the start to "
                      "the destination (one-way streets or a separate network)");
     else
         rc = rgraph_path_from(g, sec, via, 0, dst, out, err);
-    free(dist), free(via), free(done), free(h.a);
+    free(via);
     return rc;
 }
 
-int rgraph_sssp(const rgraph *g, const double *sec, const int *srcs, int nsrc,
-                int reverse, double limit_s, const unsigned char *is_target,
+int rgraph_route_pos(const rgraph *g, const double *sec, double vmax_kmh,
+                     const rgraph_pos *a, const rgraph_pos *b, rgraph_path *out,
+                     ct_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (a->seg < 0 || a->seg >= g->ns || b->seg < 0 || b->seg >= g->ns)
+        return ct_fail(err, CT_EINVAL, "route: a point is not on the graph");
+    int sn[2], tn[2];
+    double sc[2], tc[2];
+    rgraph_piece sp[2], tp[2], direct;
+    int ns = rgraph_pos_ends(g, sec, a, 1, sn, sc, sp);
+    int nt = rgraph_pos_ends(g, sec, b, 0, tn, tc, tp);
+    int is_direct = rgraph_pos_direct(g, a, b, &direct);
+    double best = is_direct ? rgraph_piece_seconds(g, sec, &direct) : INFINITY;
+    int bt, *via = NULL;
+    int rc = astar(g, sec, vmax_kmh, sn, sc, ns, tn, tc, nt, b->lon, b->lat, &best,
+                   &bt, &via);
+    if (rc) {
+        ct_fail(err, rc, "route: out of memory");
+    } else if (bt >= 0) {
+        rc = rgraph_path_from(g, sec, via, 0, tn[bt], out, err);
+        int first = out->n ? g->arc_tail[out->arcs[0]] : tn[bt];
+        for (int i = 0; !rc && i < ns; i++)   /* the source the tree grew from */
+            if (sn[i] == first) {
+                rgraph_path_add_piece(g, sec, out, 0, &sp[i]);
+                break;
+            }
+        if (!rc)
+            rgraph_path_add_piece(g, sec, out, 1, &tp[bt]);
+    } else if (is_direct) {
+        rgraph_path_add_piece(g, sec, out, 0, &direct);
+    } else {
+        rc = ct_fail(err, CT_ENOTFOUND, "no road path leads from the start to "
+                     "the destination (one-way streets or a separate network)");
+    }
+    free(via);
+    return rc;
+}
+
+int rgraph_sssp(const rgraph *g, const double *sec, const int *srcs,
+                const double *src_dist, int nsrc, int reverse, double limit_s, const unsigned char *is_target,
                 int stop_after, double *dist, int *via, int *root)
 {
     unsigned char *done = calloc((size_t)g->nn + 1, 1);
@@ -177,12 +242,13 @@ int rgraph_sssp(const rgraph *g, const double *sec, const int *srcs, int nsrc,
     }
     for (int i = 0; i < nsrc && !rc; i++) {
         int s = srcs[i];
-        if (s < 0 || s >= g->nn || dist[s] == 0)
-            continue;   /* unknown, or a second source on the same node */
-        dist[s] = 0;
+        double d0 = src_dist ? src_dist[i] : 0;
+        if (s < 0 || s >= g->nn || !(d0 < dist[s]))
+            continue;   /* unknown, or a second source on the node, no better */
+        dist[s] = d0;
         if (root)
             root[s] = i;
-        rc = heap_push(&h, 0, s);
+        rc = heap_push(&h, d0, s);   /* (a stale entry, if any, is skipped) */
     }
     const int *off = reverse ? g->in_off : g->out_off;
     const int *arcs = reverse ? g->in_arc : g->out_arc;
