@@ -9,6 +9,7 @@
 #include <civetweb.h>
 #include <string.h>
 
+#include "server/api_rescue.h"
 #include "server/serve_live.h"
 
 /* Operator changes carry small JSON bodies. */
@@ -186,6 +187,8 @@ int api_incident_action(http_req *r)
                                     "reject, close, evaluate, note)", r->path);
         }
     }
+    if (!strcmp(action, "dispatch") || !strcmp(action, "assign"))
+        rescue_plan_etas(r, r->param[0], body);   /* a station's route ETA per unit */
     ct_err err;
     ct_err_clear(&err);
     json_t *out = NULL;

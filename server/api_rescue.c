@@ -89,6 +89,13 @@ static rgraph *graph_get(sqlite3 *db, ct_err *err)
     return g;
 }
 
+const rgraph *rescue_graph_of(sqlite3 *db)
+{
+    ct_err err;
+    ct_err_clear(&err);
+    return db ? graph_get(db, &err) : NULL;
+}
+
 const rgraph *rescue_graph(http_req *r)
 {
     sqlite3 *db = api_db(r);

@@ -32,6 +32,16 @@ int rescue_point(http_req *r, const http_qparam *q, int n, const char *lonp,
 
 /* The server's road graph (built on first use), or NULL with 503 sent. */
 const rgraph *rescue_graph(http_req *r);
+/* The same without an answer: NULL when the store has no roads. */
+const rgraph *rescue_graph_of(sqlite3 *db);
+
+/* Before an incident's dispatch/assign (server/api_incidents.c): every
+ * unit of body's "units" named after a fire station ("fire-024" or
+ * "fire-024/engine-2") that comes without a planned ETA (no "eta_s", not
+ * in "etas") gets one in body's "etas": the route time from its station
+ * to the incident now, live speeds included. Best effort: a unit whose
+ * ETA cannot be computed keeps none. */
+void rescue_plan_etas(http_req *r, const char *incident, json_t *body);
 /* Is the point inside the road network's extent (with a 2 km margin)? */
 int rescue_in_extent(const rgraph *g, double lon, double lat);
 

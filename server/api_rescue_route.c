@@ -1,11 +1,14 @@
 /* server/api_rescue_route.c: routes on the road graph for the rescue map
  * (issue 8, docs/RESCUE.md): GET /api/v1/rescue/route (fastest path, live
  * speeds), /api/v1/rescue/plan (the k fire stations with the smallest ETA
- * to an incident: one backward Dijkstra from the incident). Coverage is
- * in api_rescue_cover.c. */
+ * to an incident: one backward Dijkstra from the incident), and the
+ * planned ETA of a station's unit when it is sent without one. Coverage
+ * is in api_rescue_cover.c. */
 #include "server/api_rescue.h"
 
+#include "live/live.h"
 #include "server/auth.h"
+#include "server/serve_live.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -290,4 +293,72 @@ int api_rescue_plan(http_req *r)
                                 "separate network)", lon, lat);
     }
     return http_reply_json(r, 200, res);
+}
+
+/* The seconds from station pos to the incident point, or NaN. */
+static double station_eta(const rgraph *g, const rgraph_pos *from, double lon,
+                          double lat)
+{
+    rgraph_pos to;
+    if (from->seg < 0 || rgraph_snap(g, lon, lat, RESCUE_SNAP_MAX_M, &to, NULL))
+        return NAN;
+    double vmax = 0;
+    int nlive = 0;
+    double *sec = rescue_seconds(g, &vmax, &nlive, NULL);
+    rgraph_path p;
+    double eta = NAN;
+    if (sec && rgraph_route_pos(g, sec, vmax, from, &to, &p, NULL) == CT_OK) {
+        eta = r1(p.eta_s);
+        rgraph_path_free(&p);
+    }
+    free(sec);
+    return eta;
+}
+
+void rescue_plan_etas(http_req *r, const char *incident, json_t *body)
+{
+    const json_t *units = json_object_get(body, "units");
+    if (!units || json_object_get(body, "eta_s"))
+        return;   /* nothing sent, or one plan given for all of them */
+    ct_err err;
+    ct_err_clear(&err);
+    live_engine *e = serve_live_engine();
+    sqlite3 *db = http_req_db(r, &err);
+    const rgraph *g = rescue_graph_of(db);
+    json_t *inc = NULL;
+    if (!e || !g || live_incident_get(e, incident, &inc, &err))
+        return;
+    double lon = json_number_value(json_object_get(inc, "lon"));
+    double lat = json_number_value(json_object_get(inc, "lat"));
+    json_decref(inc);
+    const rescue_station *st = NULL;
+    const rgraph_pos *pos = NULL;
+    int nst = 0;
+    if (rescue_station_pos(db, g, &st, &pos, &nst, &err))
+        return;
+    json_t *list = json_is_string(units) ? json_pack("[O]", units) : json_incref((json_t *)units);
+    json_t *etas = json_object_get(body, "etas");
+    size_t i;
+    json_t *u;
+    json_array_foreach(list, i, u) {
+        const char *name = json_string_value(u);
+        if (!name || (json_is_object(etas) && json_object_get(etas, name)))
+            continue;
+        char station[64];
+        live_inc_unit_station(name, station, sizeof station);
+        for (int k = 0; k < nst; k++) {
+            if (strcmp(st[k].id, station))
+                continue;
+            double eta = station_eta(g, &pos[k], lon, lat);
+            if (isfinite(eta)) {
+                if (!json_is_object(etas)) {
+                    etas = json_object();
+                    json_object_set_new(body, "etas", etas);
+                }
+                json_object_set_new(etas, name, json_real(eta));
+            }
+            break;
+        }
+    }
+    json_decref(list);
 }

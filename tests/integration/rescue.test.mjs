@@ -276,6 +276,32 @@ test("evaluation: planned ETA against arrival per unit, per station and per inci
   assert.deepEqual(names, [...names].sort(), "stations in a stable order");
 });
 
+test("a station's unit sent without an ETA gets the route's ETA at that moment", async () => {
+  const p = midpoint(1, 2), st = stations[Math.min(4, stations.length - 1)].id;
+  const c = await req(base, "POST", "/api/v1/incidents", { body: { kind: "fire", ...p }, token: OPER });
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  const route = await get(`/api/v1/rescue/route?from=${st}&to_lon=${p.lon}&to_lat=${p.lat}&segments=0`);
+  assert.equal(route.status, 200, route.text);
+  const d = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+    { body: { action: "dispatch", units: [`${st}/engine-1`, "helicopter-1"], etas: { "helicopter-1": 50 } }, token: OPER });
+  assert.equal(d.status, 200, d.text);
+  const [eng, heli] = d.json.assignments;
+  assert.equal(eng.station, st);
+  assert.ok(Math.abs(eng.planned_eta_s - route.json.properties.eta_s) < 0.5,
+    `${eng.planned_eta_s} vs the route's ${route.json.properties.eta_s}`);
+  assert.equal(heli.planned_eta_s, 50, "a given plan is kept");
+  // the plan the server filled in is in the audit log with the dispatch
+  const one = await get(`/api/v1/incidents/${id}`);
+  const disp = one.json.audit.find((x) => x.action === "dispatch");
+  assert.ok(Math.abs(disp.detail.etas[`${st}/engine-1`] - eng.planned_eta_s) < 1e-9, JSON.stringify(disp));
+  // a unit that is not a fire station's gets no plan
+  const a = await req(base, "POST", `/api/v1/incidents/${id}/actions`,
+    { body: { action: "assign", units: ["tow-truck-3"] }, token: OPER });
+  assert.equal(a.status, 200, a.text);
+  assert.equal(a.json.assignments[2].planned_eta_s, null);
+});
+
 test("every screen sees the dispatch and the arrival: a second client over the push", async () => {
   const cfg = await get("/api/v1/config");
   assert.equal(cfg.status, 200, cfg.text);
