@@ -87,8 +87,17 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     assert.match((await first.locator('.eta-v').textContent()).trim(), /^\d+:\d\d$/);
     assert.equal((await page.locator('#inc-id').textContent()).trim(), id);
     assert.equal(await page.locator('#inc-state').getAttribute('data-state'), 'intake');
-    // the incident's building is first among the buildings around, marked
+    // the incident's building is first among the buildings around, marked,
+    // and outlined in 3D; every candidate's route is drawn, the
+    // recommended one last (on top) and widest
     assert.equal(await page.locator('#buildings li.hit').count(), 1);
+    const drawn = await page.evaluate(() => window.citytwin.drawn());
+    assert.equal(drawn.building, place.id);
+    assert.ok(drawn.outline >= 3, `outline lines: ${drawn.outline}`);
+    assert.deepEqual(drawn.routes.map((r) => r.id).sort(), place.plan.candidates.map((c) => c.id).sort());
+    const top = drawn.routes[drawn.routes.length - 1];
+    assert.equal(top.id, place.plan.candidates[0].id);
+    assert.ok(top.recommended && drawn.routes.every((r) => r === top || r.width < top.width));
     // read-only without a token
     assert.equal(await first.locator('button.dispatch').isDisabled(), true);
 

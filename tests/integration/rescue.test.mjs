@@ -143,11 +143,24 @@ test("plan: the k stations with the smallest ETA, each ETA what /route says", as
   assert.ok(c.length >= 1 && c.length <= 3);
   assert.equal(c[0].recommended, true);
   for (let i = 1; i < c.length; i++) assert.ok(c[i].eta_s >= c[i - 1].eta_s && !c[i].recommended);
+  // the incident is snapped onto its segment; every route ends there
+  const inc = r.json.incident;
+  assert.ok(inc.segment && inc.snap_m <= 1500 && inc.along_m >= 0);
+  assert.ok(Math.abs(hav(p, { lon: inc.snap_lon, lat: inc.snap_lat }) - inc.snap_m) < 0.2);
   for (const x of c) {
-    const q = await get(`/api/v1/rescue/route?from=${x.id}&to_lon=${p.lon}&to_lat=${p.lat}&segments=0`);
+    const q = await get(`/api/v1/rescue/route?from=${x.id}&to_lon=${p.lon}&to_lat=${p.lat}`);
     assert.equal(q.status, 200, q.text);
     assert.ok(Math.abs(q.json.properties.eta_s - x.eta_s) < 0.5, `${x.id}: ${q.json.properties.eta_s} vs ${x.eta_s}`);
     assert.equal(x.route.type, "LineString");
+    const end = x.route.coordinates[x.route.coordinates.length - 1];
+    assert.ok(hav({ lon: end[0], lat: end[1] }, { lon: inc.snap_lon, lat: inc.snap_lat }) < 0.5, `${x.id} ends off the incident`);
+    const from = q.json.properties.from, start = q.json.geometry.coordinates[0];
+    assert.ok(hav({ lon: start[0], lat: start[1] }, { lon: from.snap_lon, lat: from.snap_lat }) < 0.5, `${x.id} starts off its station`);
+    // the end segments are driven in part, on the segments the points are on
+    const segs = q.json.properties.segments;
+    assert.equal(segs[segs.length - 1].id, inc.segment);
+    assert.equal(segs[0].id, from.segment);
+    assert.ok(segs[0].partial && segs[segs.length - 1].partial);
   }
   // no other station is faster than the recommended one
   for (const s of stations.slice(0, 12)) {

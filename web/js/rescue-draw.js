@@ -12,6 +12,7 @@ const COL = {
 };
 let scene = null;
 let routes, points, labels, outline, coverage;
+let drawnRoutes = [], drawnBuilding = null;   // what is drawn, for summary()
 const colour = (css, a = 1) => Cesium.Color.fromCssColorString(css).withAlpha(a);
 const LIFT = 4;   // metres above the ellipsoid: lines stay above the base map
 
@@ -52,6 +53,7 @@ export function drawIncident(lon, lat, text) {
 // candidates: the plan's, smallest ETA first; the recommended one on top.
 export function drawRoutes(candidates, etaText) {
   routes.removeAll();
+  drawnRoutes = [];
   const sorted = [...candidates].sort((a, b) => Number(a.recommended) - Number(b.recommended));
   for (const c of sorted) {
     const coords = c.route?.coordinates;
@@ -60,6 +62,7 @@ export function drawRoutes(candidates, etaText) {
       if (best) routes.add({ positions: line(coords, LIFT - 1), width: 14, material: Cesium.Material.fromType('Color', { color: colour(COL.best, 0.25) }) });
       routes.add({ positions: line(coords), width: best ? 7 : 4,
         material: Cesium.Material.fromType('Color', { color: colour(best ? COL.best : COL.alt, best ? 1 : 0.8) }) });
+      drawnRoutes.push({ id: c.id, rank: c.rank, recommended: Boolean(best), width: best ? 7 : 4, points: coords.length });
     }
     const p = pos(c.lon, c.lat, 20);
     point(p, COL.station, c.recommended ? 22 : 16, { rescue: 'station', id: c.id });
@@ -80,8 +83,9 @@ export function drawResources(layers) {
 
 // The incident's building: its footprint at the ground and at its height,
 // joined at the corners, in red (the tiles show it selected as well).
-export function drawBuilding(geom, height) {
+export function drawBuilding(geom, height, id = null) {
   outline.removeAll();
+  drawnBuilding = id;
   const rings = geom?.type === 'Polygon' ? [geom.coordinates[0]]
     : geom?.type === 'MultiPolygon' ? geom.coordinates.map((p) => p[0]) : [];
   const h = Math.max(3, Number(height) || 10) + 1;
@@ -104,6 +108,14 @@ export function drawCoverage(multi) {
 }
 
 export function clearCoverage() { coverage?.removeAll(); requestRender(); }
+
+// What is drawn, for tests and the console: the routes in drawing order
+// (the recommended one last, on top), the highlighted building and the
+// number of lines of its outline and of the coverage gaps.
+export function summary() {
+  return { routes: drawnRoutes.map((r) => ({ ...r })), building: drawnBuilding,
+    outline: outline?.length ?? 0, coverage: coverage?.length ?? 0 };
+}
 
 // Look at the incident from the south, far enough to see every route's
 // start: the incident stays in the middle of the view.

@@ -146,7 +146,7 @@ async function highlightBuilding() {
   select(id);
   try {
     const f = await getJson(`/api/v1/items/${encodeURIComponent(id)}`);
-    draw.drawBuilding(f.geometry, f.properties?.height);
+    draw.drawBuilding(f.geometry, f.properties?.height, id);
   } catch (e) { console.warn('rescue: building outline:', e.message); }
 }
 
@@ -203,7 +203,7 @@ async function main() {
 }
 
 // For tests and the console.
-window.citytwin = { state, live, incident: () => inc, plan: () => plan, requestRender };
+window.citytwin = { state, live, incident: () => inc, plan: () => plan, requestRender, drawn: draw.summary };
 
 main().catch((e) => {
   console.error('rescue: start-up failed:', e);
