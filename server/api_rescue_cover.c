@@ -1,16 +1,18 @@
 /* server/api_rescue_cover.c: GET /api/v1/rescue/coverage (issue 8): what a
  * fire station reaches within N minutes under current traffic (road
- * segments and their convex hull), or, without station=, the road segments
- * no station reaches in time (one multi-source Dijkstra from all). A
- * segment counts as reached when it can be driven end to end in time in an
- * allowed direction. */
+ * segments, the area along them, and their convex hull), or, without
+ * station=, the road segments no station reaches in time (one
+ * multi-source Dijkstra from all). A segment counts as reached when it can
+ * be driven end to end in time in an allowed direction. */
 #include "server/api_rescue.h"
 
 #include <math.h>
+#include <ogr_api.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/auth.h"
+#include "spatial/nearest.h"
 
 typedef struct pt {
     double x, y;
@@ -93,17 +95,87 @@ static json_t *segments_json(const rgraph *g, const unsigned char *ok, int want,
                              "coordinates", lines) : json_null();
 }
 
+/* GeoJSON coordinates of an OGR ring, from the local metric frame back
+ * to lon/lat. */
+static json_t *ring_json(OGRGeometryH ring, double lon0, double lat0, double kx,
+                         double ky)
+{
+    json_t *c = json_array();
+    int n = OGR_G_GetPointCount(ring);
+    for (int i = 0; i < n; i++)
+        json_array_append_new(c, json_pack("[f,f]", lon0 + OGR_G_GetX(ring, i) / kx,
+                                           lat0 + OGR_G_GetY(ring, i) / ky));
+    return c;
+}
+
+static void add_polygon(json_t *polys, OGRGeometryH poly, double lon0, double lat0,
+                        double kx, double ky)
+{
+    json_t *rings = json_array();
+    for (int i = 0; i < OGR_G_GetGeometryCount(poly); i++)
+        json_array_append_new(rings, ring_json(OGR_G_GetGeometryRef(poly, i), lon0,
+                                               lat0, kx, ky));
+    json_array_append_new(polys, rings);
+}
+
+/* The area a station reaches: its reached segments buffered by buf_m on
+ * each side and unioned (GEOS through OGR, in a local metric frame around
+ * lon0/lat0, simplified to 5 m), as a MultiPolygon; *area_m2 its area.
+ * Follows the network, unlike the convex hull; JSON null when empty. */
+static json_t *reach_area(const rgraph *g, const unsigned char *ok, double lon0,
+                          double lat0, double buf_m, double *area_m2)
+{
+    double ky = NEAREST_EARTH_R * M_PI / 180, kx = ky * cos(lat0 * M_PI / 180);
+    /* each segment buffered alone, then one cascaded union: much faster
+     * than buffering the whole network at once (no noding of it all) */
+    OGRGeometryH mp = OGR_G_CreateGeometry(wkbMultiPolygon);
+    int n = 0;
+    for (int s = 0; mp && s < g->ns; s++) {
+        if (!ok[s] || g->seg_from[s] == g->seg_to[s])
+            continue;
+        OGRGeometryH ls = OGR_G_CreateGeometry(wkbLineString);
+        for (int i = g->pt_off[s]; ls && i < g->pt_off[s + 1]; i++)
+            OGR_G_AddPoint_2D(ls, (g->pt[2 * i] - lon0) * kx, (g->pt[2 * i + 1] - lat0) * ky);
+        OGRGeometryH b = ls ? OGR_G_Buffer(ls, buf_m, 3) : NULL;
+        OGR_G_DestroyGeometry(ls);
+        if (b && wkbFlatten(OGR_G_GetGeometryType(b)) == wkbPolygon &&
+            OGR_G_AddGeometryDirectly(mp, b) == OGRERR_NONE)
+            n++;
+        else
+            OGR_G_DestroyGeometry(b);
+    }
+    *area_m2 = 0;
+    OGRGeometryH buf = n ? OGR_G_UnionCascaded(mp) : NULL;
+    OGR_G_DestroyGeometry(mp);
+    OGRGeometryH simple = buf ? OGR_G_SimplifyPreserveTopology(buf, 5.0) : NULL;
+    OGR_G_DestroyGeometry(buf);
+    if (!simple || OGR_G_IsEmpty(simple)) {
+        OGR_G_DestroyGeometry(simple);
+        return json_null();
+    }
+    *area_m2 = OGR_G_Area(simple);
+    json_t *polys = json_array();
+    if (wkbFlatten(OGR_G_GetGeometryType(simple)) == wkbPolygon)
+        add_polygon(polys, simple, lon0, lat0, kx, ky);
+    else
+        for (int i = 0; i < OGR_G_GetGeometryCount(simple); i++)
+            add_polygon(polys, OGR_G_GetGeometryRef(simple, i), lon0, lat0, kx, ky);
+    OGR_G_DestroyGeometry(simple);
+    return json_pack("{s:s, s:o}", "type", "MultiPolygon", "coordinates", polys);
+}
+
 int api_rescue_coverage(http_req *r)
 {
-    static const char *const allowed[] = {"station", "minutes", "geometry", NULL};
+    static const char *const allowed[] = {"station", "minutes", "geometry", "buffer", NULL};
     http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
     int n = rescue_query(r, allowed, q, buf, sizeof buf);
     if (n < 0)
         return r->status;
-    double minutes, geometry;
+    double minutes, geometry, buffer;
     if (rescue_num(r, q, n, "minutes", 0, 5, 0.5, 120, &minutes) ||
-        rescue_num(r, q, n, "geometry", 0, 1, 0, 1, &geometry))
+        rescue_num(r, q, n, "geometry", 0, 1, 0, 1, &geometry) ||
+        rescue_num(r, q, n, "buffer", 0, 50, 5, 500, &buffer))
         return r->status;
     const char *want = http_query_get(q, n, "station");
     sqlite3 *db = api_db(r);
@@ -141,7 +213,7 @@ int api_rescue_coverage(http_req *r)
     if (want && *want && ns == 0) {
         free(src), free(src_d), free(sec);
         return http_reply_error(r, 422, "station %s is not near the road network "
-                                "(no road node within %.0f m)", want,
+                                "(no road within %.0f m)", want,
                                 RESCUE_SNAP_MAX_M);
     }
     double *dist = malloc(((size_t)g->nn + 1) * sizeof *dist);
@@ -161,13 +233,17 @@ int api_rescue_coverage(http_req *r)
                 if (dist[v] <= limit)
                     p[np++] = (pt){g->lon[v], g->lat[v]};
             json_t *segs = segments_json(g, ok, 1, geometry > 0, &cnt, &len);
-            res = json_pack("{s:{s:s, s:s, s:f, s:f}, s:f, s:i, s:i, s:f, s:o, s:o}",
+            double area = 0;
+            json_t *shape = reach_area(g, ok, st[one].lon, st[one].lat, buffer, &area);
+            res = json_pack("{s:{s:s, s:s, s:f, s:f}, s:f, s:i, s:i, s:f, s:f, s:f, s:o, s:o, s:o}",
                             "station", "id", st[one].id, "name", st[one].name,
                             "lon", st[one].lon, "lat", st[one].lat,
                             "minutes", minutes, "live_segments", nlive,
                             "segments", cnt, "length_m", round(len),
-                            "reachable", segs, "hull",
-                            p && geometry > 0 ? hull_json(p, np) : json_null());
+                            "buffer_m", buffer, "area_km2", round(area / 1e3) / 1e3,
+                            "reachable", segs, "area",
+                            geometry > 0 ? shape : (json_decref(shape), json_null()),
+                            "hull", p && geometry > 0 ? hull_json(p, np) : json_null());
             free(p);
         } else if (ok) {
             json_t *segs = segments_json(g, ok, 0, geometry > 0, &cnt, &len);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/bench/bench_rescue.sh: the rescue map's query latency (issue 8):
 # nearest resources, fastest route between random points, plan (3 stations
-# by ETA) and all-station coverage, p50/p99 over N sequential requests to a
+# by ETA), all-station coverage and one station's coverage with its area
+# (GEOS buffer + union), p50/p99 over N sequential requests to a
 # release `citytwin serve` (live engine on, no traffic fed: class speeds),
 # plus the time of the first routed request (it builds the road graph).
 # Cities: the generated city at each scale of BENCH_RESCUE_SCALES
@@ -56,6 +57,8 @@ const kinds = {
     return `/api/v1/rescue/route?from_lon=${a[0]}&from_lat=${a[1]}&to_lon=${b[0]}&to_lat=${b[1]}`; },
   plan: () => { const p = pt(); return `/api/v1/rescue/plan?lon=${p[0]}&lat=${p[1]}&k=3`; },
   "coverage(all, 5 min, no geometry)": () => `/api/v1/rescue/coverage?minutes=5&geometry=0`,
+  "coverage(one station, 5 min, area)": () =>
+    `/api/v1/rescue/coverage?minutes=5&station=${encodeURIComponent(st.features[Math.floor(rnd() * st.features.length)].id)}`,
 };
 for (const [k, mk] of Object.entries(kinds)) {
   const m = k.startsWith("coverage") ? Math.min(n, 30) : n;

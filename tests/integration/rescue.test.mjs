@@ -199,6 +199,28 @@ test("coverage: one station's reach grows with minutes; all stations leave less 
   assert.equal(big.json.reachable.type, "MultiLineString");
   assert.equal(big.json.reachable.coordinates.length, big.json.segments);
   assert.equal(big.json.hull.type, "Polygon");
+  // the area along the reached roads (buffered, unioned): every reached
+  // road's vertices inside it, nothing far away, growing with the buffer
+  assert.equal(big.json.area.type, "MultiPolygon");
+  assert.ok(big.json.area_km2 > small.json.area_km2 && small.json.area_km2 > 0);
+  const inside = (pt, mp) => mp.coordinates.some((poly) => poly.reduce((acc, ring) => {
+    let c = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i], [xj, yj] = ring[j];
+      if ((yi > pt[1]) !== (yj > pt[1]) && pt[0] < (xj - xi) * (pt[1] - yi) / (yj - yi) + xi) c = !c;
+    }
+    return acc !== c;   // even-odd over the outer ring and its holes
+  }, false));
+  let out = 0;
+  for (const line of big.json.reachable.coordinates) for (const v of line) out += !inside(v, big.json.area);
+  assert.equal(out, 0, "reached road vertices outside the area");
+  assert.ok(!inside([stations[0].lon + 0.2, stations[0].lat + 0.2], big.json.area));
+  const wide = await get(`/api/v1/rescue/coverage?station=${s}&minutes=6&buffer=150`);
+  assert.equal(wide.status, 200, wide.text);
+  assert.ok(wide.json.area_km2 > big.json.area_km2 && wide.json.buffer_m === 150);
+  const badBuf = await get(`/api/v1/rescue/coverage?station=${s}&buffer=1`);
+  assert.equal(badBuf.status, 400);
+  assert.match(badBuf.json.error.message, /buffer/);
   const all1 = await get(`/api/v1/rescue/coverage?minutes=1`);
   const all6 = await get(`/api/v1/rescue/coverage?minutes=6&geometry=0`);
   assert.equal(all1.status, 200, all1.text);
