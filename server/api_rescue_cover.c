@@ -166,15 +166,17 @@ static json_t *reach_area(const rgraph *g, const unsigned char *ok, double lon0,
 
 int api_rescue_coverage(http_req *r)
 {
-    static const char *const allowed[] = {"station", "minutes", "geometry", "buffer", NULL};
+    static const char *const allowed[] = {"station", "minutes", "geometry", "buffer",
+                                          "area", NULL};
     http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
     int n = rescue_query(r, allowed, q, buf, sizeof buf);
     if (n < 0)
         return r->status;
-    double minutes, geometry, buffer;
+    double minutes, geometry, buffer, with_area;
     if (rescue_num(r, q, n, "minutes", 0, 5, 0.5, 120, &minutes) ||
         rescue_num(r, q, n, "geometry", 0, 1, 0, 1, &geometry) ||
+        rescue_num(r, q, n, "area", 0, 0, 0, 1, &with_area) ||
         rescue_num(r, q, n, "buffer", 0, 50, 5, 500, &buffer))
         return r->status;
     const char *want = http_query_get(q, n, "station");
@@ -254,6 +256,21 @@ int api_rescue_coverage(http_req *r)
                             "covered_pct", total_len > 0 ?
                             round(1000 * (1 - len / total_len)) / 10 : 0.0,
                             "total_length_m", round(total_len), "uncovered", segs);
+            if (res && with_area > 0) {   /* the uncovered roads as an area */
+                unsigned char *un = malloc((size_t)g->ns + 1);
+                for (int s = 0; un && s < g->ns; s++)
+                    un[s] = !ok[s];
+                double area = 0;
+                /* the frame: centred on the network's extent */
+                double lon0 = g->cell_lon0 + g->cell_nx * g->cell_deg / 2;
+                double lat0 = g->cell_lat0 + g->cell_ny * g->cell_deg / 2;
+                json_t *shape = un ? reach_area(g, un, lon0, lat0, buffer, &area)
+                                   : json_null();
+                free(un);
+                json_object_set_new(res, "buffer_m", json_real(buffer));
+                json_object_set_new(res, "uncovered_area_km2", json_real(round(area / 1e3) / 1e3));
+                json_object_set_new(res, "uncovered_area", shape);
+            }
         }
         free(ok);
     }

@@ -228,6 +228,15 @@ test("coverage: one station's reach grows with minutes; all stations leave less 
   assert.equal(all1.json.uncovered.coordinates.length, all1.json.uncovered_segments);
   assert.ok(all6.json.uncovered_segments <= all1.json.uncovered_segments);
   assert.ok(all6.json.covered_pct >= all1.json.covered_pct && all6.json.uncovered === null);
+  // the parts no station reaches, as an area: every uncovered road inside it
+  const un = await get(`/api/v1/rescue/coverage?minutes=1&area=1`);
+  assert.equal(un.status, 200, un.text);
+  assert.equal(un.json.uncovered_area.type, "MultiPolygon");
+  assert.ok(un.json.uncovered_area_km2 > 0);
+  let outside = 0;
+  for (const line of un.json.uncovered.coordinates) outside += !inside(line[0], un.json.uncovered_area);
+  assert.equal(outside, 0, "uncovered roads outside the uncovered area");
+  assert.equal(all1.json.uncovered_area, undefined, "only when asked (area=1)");
   const bad = await get(`/api/v1/rescue/coverage?station=nope`);
   assert.equal(bad.status, 404);
 });
