@@ -16,6 +16,26 @@ void push_client_init(push_client *c, size_t max_owed, uint64_t seen)
     memset(c, 0, sizeof *c);
     c->max_owed = max_owed ? max_owed : (size_t)4 << 20;
     c->seen = seen;
+    c->snap_topic = -1;
+}
+
+/* Stop a snapshot under way (its topic was dropped or asked again). */
+static void cancel_snapshot(push_client *c)
+{
+    free(c->snap_next);
+    c->snap_next = NULL;
+    c->snap_topic = -1;
+    c->snap_part = 0;
+    c->snap_sum = 0;
+}
+
+size_t push_client_bound(const push_client *c)
+{
+    size_t b = c->max_owed;
+    for (int t = 0; t < PUSH_NTOPICS; t++)
+        if (c->topics & (1u << t))
+            b += 2 * c->snap_bytes[t];
+    return b;
 }
 
 static void clear_pending(push_client *c)
@@ -44,6 +64,7 @@ static void clear_out(push_client *c)
 
 void push_client_free(push_client *c)
 {
+    cancel_snapshot(c);
     clear_pending(c);
     clear_out(c);
     free(c->slots);
@@ -101,8 +122,10 @@ int push_client_offer(push_client *c, push_rec *r)
     if (c->overflow || !(c->topics & (1u << r->topic)) ||
         !push_filter_match(&c->filter[r->topic], r->entity, &r->at))
         return 0;
-    if (c->snap_due & (1u << r->topic))
+    if ((c->snap_due & (1u << r->topic)) && c->snap_topic != r->topic)
         return 1;    /* the owed snapshot, built later, will hold it */
+    /* (A snapshot under way sent some entities already: the change waits
+     * as a delta behind its remaining parts.) */
     if (c->capindex < 2 * (c->nslots + 1) &&
         reindex(c, c->capindex ? c->capindex * 2 : 16))
         return -1;
@@ -141,7 +164,7 @@ int push_client_offer(push_client *c, push_rec *r)
     c->npend[r->topic]++;
     c->owed += r->bytes;
 check:
-    if (c->owed / 4 > c->max_owed) {
+    if (c->owed / 4 > push_client_bound(c)) {
         push_client_drop_all(c);
         return -1;
     }
@@ -150,6 +173,7 @@ check:
 
 void push_client_drop_all(push_client *c)
 {
+    cancel_snapshot(c);
     clear_pending(c);
     clear_out(c);
     c->snap_due = 0;
@@ -177,6 +201,8 @@ void push_client_drop_topic(push_client *c, int topic)
     c->nslots = j;
     c->npend[topic] = 0;
     c->in_burst &= ~(1u << topic);
+    if (c->snap_topic == topic)
+        cancel_snapshot(c);
     if (c->capindex)
         reindex(c, c->capindex);
 }
@@ -266,15 +292,45 @@ static push_frame *build_delta(const push_client *c, push_state *st,
         "items", items));
 }
 
-/* An owed snapshot. Its offset is the client's watermark (every change
- * still pending for other topics is after it), so resuming from it never
- * skips one. */
+/* The next part of an owed snapshot. Its offset is the client's watermark
+ * when the first part is built (every change still pending for other
+ * topics is after it), so resuming from it never skips one. Each part is
+ * built from the state when the socket takes it: changes to entities sent
+ * in an earlier part wait as deltas behind the last part; an entity that
+ * changed before its part went out may come again in a delta (absolute
+ * values: harmless). Nothing of it is held beyond the part in flight. */
 static push_frame *next_snapshot(push_client *c, push_state *st)
 {
-    int k = __builtin_ctz(c->snap_due);
-    c->snap_due &= ~(1u << k);
-    uint64_t off = c->nslots ? c->slots[0].first - 1 : c->seen;
-    push_frame *f = push_state_snapshot_at(st, k, &c->filter[k], off);
+    if (c->snap_topic < 0) {
+        c->snap_topic = __builtin_ctz(c->snap_due);
+        c->snap_off = c->nslots ? c->slots[0].first - 1 : c->seen;
+        c->snap_part = 0;
+        c->snap_sum = 0;
+    }
+    int k = c->snap_topic;
+    char *next = NULL;
+    size_t bytes = 0, count = 0;
+    push_frame *f = push_state_snapshot_part(
+        st, k, &c->filter[k], c->snap_off, c->snap_next, c->snap_part,
+        PUSH_SNAP_PART_MAX, &next, &bytes, &count);
+    if (c->snap_part == 0 && next && count) {
+        /* Changes to the topic wait as deltas while the parts go out: let
+         * the bound grow at once with the size the whole snapshot will
+         * have (estimated from part 0 over every entity of the topic). */
+        size_t est = bytes / count * json_object_size(st->topics[k]);
+        if (est > c->snap_bytes[k])
+            c->snap_bytes[k] = est;
+    }
+    free(c->snap_next);
+    c->snap_next = next;
+    c->snap_part++;
+    c->snap_sum += bytes;
+    if (!next) {               /* the last part: the snapshot is complete */
+        c->snap_bytes[k] = c->snap_sum;
+        c->snap_due &= ~(1u << k);
+        c->snap_topic = -1;
+        c->snap_part = 0;
+    }
     if (f)
         c->frames_sent++;
     return f;

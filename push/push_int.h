@@ -16,6 +16,7 @@
  * needs LWS_PRE bytes; push_server.c checks this is enough). */
 #define PUSH_PRE 32
 #define PUSH_FRAME_ITEMS_MAX (64 * 1024)   /* bytes of items per delta */
+#define PUSH_SNAP_PART_MAX (64 * 1024)     /* bytes of items per snapshot part */
 
 /* A frame ready to send: text at data + PUSH_PRE, shared by refcount. */
 typedef struct push_frame {
@@ -118,7 +119,17 @@ typedef struct push_client {
     size_t max_owed;
     uint64_t seen;             /* every change <= seen has been looked at */
     push_frame *out, *out_tail;/* frames queued before the pending set */
-    int overflow;              /* passed max_owed: to be closed */
+    int overflow;              /* passed the bound: to be closed */
+    /* A snapshot going out in parts, one per writable event: its topic
+     * (-1: none under way), offset, the entity id the next part starts at
+     * and the part's number; items sent so far, and the size of each
+     * topic's last whole snapshot (the backlog bound grows with it). */
+    int snap_topic;
+    uint64_t snap_off;
+    char *snap_next;
+    int snap_part;
+    size_t snap_sum;
+    size_t snap_bytes[PUSH_NTOPICS];
     uint64_t changes_sent, frames_sent;
 } push_client;
 
@@ -132,6 +143,10 @@ int push_client_offer(push_client *c, push_rec *r);
 void push_client_drop_all(push_client *c);
 /* Nothing owed at all (pending, queued frames or snapshots). */
 int push_client_idle(const push_client *c);
+/* The backlog bound of this client: max_owed plus twice the size of the
+ * snapshots it subscribed to (its coalesced backlog holds at most about one
+ * value per subscribed entity, so a big subscription is not "too slow"). */
+size_t push_client_bound(const push_client *c);
 /* Queue a frame (takes the reference) before the pending changes. */
 int push_client_queue(push_client *c, push_frame *f);
 /* Drop pending changes of one topic (a snapshot replaces them). */
@@ -172,5 +187,18 @@ uint64_t push_sock_acked(int fd);  /* TCP bytes the peer acked (push_sock.c) */
 /* The snapshot frame of a topic at a given offset (see push_client.c). */
 push_frame *push_state_snapshot_at(push_state *st, int topic,
                                    const push_filter *f, uint64_t offset);
+/* One part of a snapshot: the entities passing f from id `from` on (NULL:
+ * the first), about max_bytes of items. *next gets the id the next part
+ * starts at (malloc'd), or NULL when this part is the last; *bytes and
+ * *count the size and number of its items. A snapshot in one part is the plain "snapshot"
+ * message; in several, part 0 is a "snapshot" with "part":0,"more":true and
+ * the others "delta"s with the same offset, "part":k and "more" (false on
+ * the last), so a client that only knows snapshot and delta still ends
+ * with the whole state (docs/PROTOCOL.md). */
+push_frame *push_state_snapshot_part(push_state *st, int topic,
+                                     const push_filter *f, uint64_t offset,
+                                     const char *from, int part,
+                                     size_t max_bytes, char **next,
+                                     size_t *bytes, size_t *count);
 
 #endif

@@ -71,13 +71,13 @@ static void free_conn(push_conn *cn)
 static void drop_slow(push_conn *cn)
 {
     size_t owed = cn->c.owed;   /* 0 when the hard cap already freed it */
+    size_t bound = push_client_bound(&cn->c);
     push_client_drop_all(&cn->c);
     stat_add(&P.stats.dropped_slow, 1);
     fprintf(stderr, "push: client %s dropped: too slow (backlog over %zu "
-            "bytes%s, no read for %lld ms)\n", cn->peer, cn->c.max_owed,
+            "bytes%s, no read for %lld ms)\n", cn->peer, bound,
             owed ? "" : " x4", (long long)(push_mono_ms() - cn->progress_ms));
-    push_conn_close(cn, 4008, "too slow: backlog passed %zu bytes",
-                    cn->c.max_owed);
+    push_conn_close(cn, 4008, "too slow: backlog passed %zu bytes", bound);
     lws_set_timeout(cn->wsi, PENDING_TIMEOUT_USER_OK, 30);
 }
 
@@ -99,7 +99,7 @@ static int still_reading(push_conn *cn, int64_t now)
  * timer looks again if publishing stops. 1 if dropped. */
 static int check_backlog(push_conn *cn, int64_t now)
 {
-    if (cn->close_code || cn->c.owed <= cn->c.max_owed)
+    if (cn->close_code || cn->c.owed <= push_client_bound(&cn->c))
         return 0;
     if (!still_reading(cn, now)) {
         drop_slow(cn);
@@ -333,6 +333,7 @@ static void lws_log(int level, const char *line)
 static void *service(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "ct-push");   /* for top and perf */
     while (!__atomic_load_n(&P.stopping, __ATOMIC_ACQUIRE) ||
            (P.conns && push_now_ms() < P.stop_deadline))
         lws_service(P.ctx, 0);

@@ -275,3 +275,53 @@ push_frame *push_state_snapshot_at(push_state *st, int topic,
                                      "epoch", (json_int_t)st->epoch, "offset",
                                      (json_int_t)offset, "items", items));
 }
+
+push_frame *push_state_snapshot_part(push_state *st, int topic,
+                                     const push_filter *f, uint64_t offset,
+                                     const char *from, int part,
+                                     size_t max_bytes, char **next,
+                                     size_t *bytes, size_t *count)
+{
+    json_t *all = st->topics[topic], *items = json_object();
+    push_attrs a = {0};
+    size_t sum = 0;
+    *next = NULL;
+    /* Entities are never removed from the state, so the id a part stopped
+     * at is still there; new ones are appended and come in a later part. */
+    void *it = from ? json_object_iter_at(all, from) : json_object_iter(all);
+    for (; it; it = json_object_iter_next(all, it)) {
+        const char *id = json_object_iter_key(it);
+        json_t *v = json_object_iter_value(it);
+        if (f && f->kind) {
+            push_attrs_from(&a, id, v);
+            if (!push_filter_match(f, id, &a))
+                continue;
+        }
+        size_t b = json_dumpb(v, NULL, 0, JSON_COMPACT) + strlen(id) + 4;
+        if (sum && sum + b > max_bytes) {
+            *next = strdup(id);
+            break;
+        }
+        sum += b;
+        json_object_set(items, id, v);
+    }
+    push_attrs_clear(&a);
+    *bytes = sum;
+    *count = json_object_size(items);
+    int more = *next != NULL;
+    if (part == 0 && !more)
+        return push_frame_json(json_pack(
+            "{s:s, s:s, s:I, s:I, s:o}", "type", "snapshot", "topic",
+            TOPICS[topic], "epoch", (json_int_t)st->epoch, "offset",
+            (json_int_t)offset, "items", items));
+    if (part == 0)
+        return push_frame_json(json_pack(
+            "{s:s, s:s, s:I, s:I, s:i, s:b, s:o}", "type", "snapshot",
+            "topic", TOPICS[topic], "epoch", (json_int_t)st->epoch, "offset",
+            (json_int_t)offset, "part", 0, "more", 1, "items", items));
+    return push_frame_json(json_pack(
+        "{s:s, s:s, s:i, s:b, s:I, s:I, s:i, s:o}", "type", "delta", "topic",
+        TOPICS[topic], "part", part, "more", more, "epoch",
+        (json_int_t)st->epoch, "offset", (json_int_t)offset, "count", 0,
+        "items", items));
+}

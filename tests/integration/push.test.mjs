@@ -5,7 +5,9 @@
 // deltas, district and bbox filters, resume without gap or duplicate,
 // history gone and epoch change after a restart (reset + snapshot), a
 // stalled client coalesced then dropped while a healthy one gets every
-// update, a slow but reading client kept to the end, oversized and malformed messages, tokens, Origin,
+// update, a slow but reading client kept to the end, a big snapshot in
+// parts with a slow reader of all of it kept, oversized and malformed
+// messages, tokens, Origin,
 // permessage-deflate, and a clean SIGTERM. Waits have timeouts only to
 // never hang; nothing asserts on timing.
 import { test, before, after } from "node:test";
@@ -410,6 +412,60 @@ test("a slow but reading client stays and ends on every latest value", async () 
   assert.ok(changes > E, `deltas carry the folded changes (${changes})`);
   assert.doesNotMatch(main.log(), /dropped: too slow \(backlog over 262144 bytes, no read/);
   slow.stopReading();
+  pub.close();
+});
+
+test("a big snapshot comes in parts; a slow reader of all of it is kept and ends on the latest values", async () => {
+  const pub = await publisher();
+  // 3000 buildings of ~400 bytes: ~1.3 MB of state, more than 4x the
+  // server's 256 KiB backlog bound, so one snapshot message (or one value
+  // per entity owed) used to exceed even the hard cap.
+  const E = 3000, pad = "b".repeat(360);
+  for (let k = 0; k < E; k++) publish(pub, [["buildings", `bp:${k}`, { v: 0, pad }]]);
+  publish(pub, [["buildings", "bp:ready", { v: 0 }]]);
+  const fast = await connect();
+  fast.send({ op: "subscribe", topics: ["buildings"] });
+  await fast.wait((m) => m.items?.["bp:ready"], "all published", 60000);
+  const parts = fast.msgs.filter((m) => m.part !== undefined);
+  if (parts.length) {
+    assert.equal(parts[0].type, "snapshot");
+    assert.equal(parts[0].more, true);
+    assert.ok(parts.slice(1).every((m) => m.type === "delta" && m.offset === parts[0].offset));
+  }
+
+  const slow = new RawClient(wsurl());
+  await within(slow.open, 20000, "raw client open");
+  slow.send({ op: "subscribe", topics: ["buildings"] });
+  slow.slowRead(50);
+  const R = 3;
+  for (let r = 1; r <= R; r++) {
+    for (let k = 0; k < E; k++) publish(pub, [["buildings", `bp:${k}`, { v: r, pad }]]);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  publish(pub, [["buildings", "bp:end", { v: R }]]);
+  const latest = new Map();
+  // The end marker may come in a late part of the snapshot, ahead of the
+  // deltas owed for entities of earlier parts: wait for every latest value.
+  const seenEnd = () => {
+    latest.clear();
+    for (const m of slow.msgs) if (m.type === "snapshot" || m.type === "delta")
+      for (const [id, f] of Object.entries(m.items)) latest.set(id, f.v);
+    for (let k = 0; k < E; k++) if (latest.get(`bp:${k}`) !== R) return false;
+    return latest.get("bp:end") === R;
+  };
+  for (let i = 0; i < 900 && !seenEnd(); i++) await new Promise((res) => setTimeout(res, 100));
+  assert.equal(slow.closeCode, undefined, "the slow client was not closed\n" + main.log().slice(-600));
+  assert.equal(latest.get("bp:end"), R, `the slow client got the end marker (${slow.msgs.length} messages)`);
+  const trail = (id) => slow.msgs.filter((m) => m.items?.[id]).map((m) => `${m.type}/${m.part}/${m.offset}:${m.items[id].v}`).join(" ");
+  for (let k = 0; k < E; k++) assert.equal(latest.get(`bp:${k}`), R, `bp:${k} ends on its latest value: ${trail(`bp:${k}`)}`);
+  const first = slow.msgs.find((m) => m.topic === "buildings");
+  assert.equal(first.type, "snapshot");
+  assert.equal(first.part, 0, "the snapshot was split");
+  assert.equal(first.more, true);
+  const last = slow.msgs.find((m) => m.part !== undefined && m.more === false);
+  assert.ok(last && last.part > 1 && last.offset === first.offset, "a last part with the same offset");
+  slow.stopReading();
+  fast.ws.close();
   pub.close();
 });
 

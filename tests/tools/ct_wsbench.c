@@ -134,6 +134,8 @@ static void count_updates(const unsigned char *p, size_t n)
 {
     if (n > 20 && memcmp(p, "{\"type\":\"snapshot\"", 18) == 0)
         return;
+    if (memmem(p, n < 80 ? n : 80, "\"part\":", 7))
+        return;               /* a later part of a snapshot */
     int64_t t = now_us();
     size_t ml = strlen(marker);
     frames++;

@@ -1,7 +1,7 @@
 /* tests/unit/test_push.c: the push module's insides without sockets: state
  * merge and history ring, filters, per-client coalescing and watermarks,
  * the backlog bound (by merged size), subscribe/resume handling, owed
- * snapshots and per-topic rate limits (push_int.h). */
+ * snapshots, snapshots in parts, and per-topic rate limits (push_int.h). */
 #include "push/push_int.h"
 
 #include <stdlib.h>
@@ -327,6 +327,95 @@ static void test_rate_limit(void)
     push_state_free(&st);
 }
 
+/* A big snapshot goes out in parts of bounded size: a "snapshot" with
+ * more:true, then "delta"s with part/more, all at one offset; together they
+ * hold every entity passing the filter exactly once. A change to an entity
+ * already sent waits as a delta behind the last part. Its size raises the
+ * client's backlog bound. */
+static void test_snapshot_in_parts(void)
+{
+    push_state st;
+    push_state_init(&st, 100000, 3);
+    const int n = 3000;
+    for (int i = 0; i < n; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "road-%05d", i);
+        push_state_apply(&st, T("traffic"), id, json_pack(
+            "{s:s, s:i, s:s}", "district", i % 3 ? "district:a" : "district:b",
+            "speed", i, "pad", "0123456789012345678901234567890123456789"));
+    }
+    push_proto_env env = {&st, 0, no_publish};
+    push_client c;
+    push_client_init(&c, 1 << 20, st.offset);
+    const char *m = "{\"op\":\"subscribe\",\"topics\":[{\"topic\":\"traffic\","
+                    "\"filter\":{\"district\":\"district:a\"}}]}";
+    UT_EQ_INT(push_proto_handle(&c, &env, m, strlen(m)), 0);
+    uint64_t off0 = st.offset;
+    json_t *seen = json_object();
+    int parts = 0, more = 1, changed = 0;
+    while (more) {
+        json_t *p = pop(&c, &st);
+        UT_CHECK(p != NULL);
+        if (!p)
+            break;
+        UT_EQ_STR(type_of(p), parts ? "delta" : "snapshot");
+        UT_EQ_INT(json_integer_value(json_object_get(p, "part")), parts);
+        UT_EQ_INT(json_integer_value(json_object_get(p, "offset")), off0);
+        more = json_is_true(json_object_get(p, "more"));
+        const char *id;
+        json_t *v;
+        size_t bytes = 0;
+        json_object_foreach(json_object_get(p, "items"), id, v) {
+            UT_CHECK(json_object_get(seen, id) == NULL);   /* once only */
+            UT_EQ_STR(json_string_value(json_object_get(v, "district")),
+                      "district:a");
+            json_object_set(seen, id, v);
+            bytes += strlen(id);
+        }
+        UT_CHECK(p && json_object_size(json_object_get(p, "items")) > 0);
+        json_decref(p);
+        if (parts++ == 0 && !changed) {
+            /* road-00001 went out in part 0: its change must follow. */
+            changed = 1;
+            UT_EQ_INT(push_client_offer(&c, push_state_apply(
+                &st, T("traffic"), "road-00001", json_pack("{s:i}", "speed",
+                                                           -1))), 1);
+        }
+        UT_CHECK(parts < 100);
+    }
+    UT_CHECK(parts > 2);                       /* it was split */
+    UT_EQ_INT(json_object_size(seen), n - n / 3);
+    json_t *d = pop(&c, &st);
+    UT_EQ_STR(type_of(d), "delta");
+    UT_CHECK(json_object_get(d, "part") == NULL);
+    UT_EQ_INT(json_integer_value(json_object_get(json_object_get(
+        json_object_get(d, "items"), "road-00001"), "speed")), -1);
+    UT_EQ_INT(json_integer_value(json_object_get(d, "offset")), st.offset);
+    json_decref(d);
+    UT_CHECK(pop(&c, &st) == NULL);
+    UT_CHECK(push_client_bound(&c) > (size_t)(1 << 20) + 2 * 100000);
+    json_decref(seen);
+
+    /* Resubscribing mid-way starts over; a small snapshot is one plain
+     * message, as before parts existed. */
+    m = "{\"op\":\"subscribe\",\"topics\":[\"traffic\"]}";
+    push_proto_handle(&c, &env, m, strlen(m));
+    json_t *p = pop(&c, &st);
+    UT_EQ_INT(json_integer_value(json_object_get(p, "part")), 0);
+    json_decref(p);
+    m = "{\"op\":\"subscribe\",\"topics\":[{\"topic\":\"traffic\",\"filter\":"
+        "{\"bbox\":[0,0,1,1]}}]}";
+    push_proto_handle(&c, &env, m, strlen(m));
+    p = pop(&c, &st);
+    UT_EQ_STR(type_of(p), "snapshot");
+    UT_CHECK(json_object_get(p, "part") == NULL);
+    UT_EQ_INT(json_object_size(json_object_get(p, "items")), 0);
+    json_decref(p);
+    UT_CHECK(pop(&c, &st) == NULL);
+    push_client_free(&c);
+    push_state_free(&st);
+}
+
 int main(void)
 {
     UT_RUN(test_state_merge_and_history);
@@ -336,5 +425,6 @@ int main(void)
     UT_RUN(test_proto_subscribe_resume);
     UT_RUN(test_snapshot_owed_not_queued);
     UT_RUN(test_rate_limit);
+    UT_RUN(test_snapshot_in_parts);
     return ut_done();
 }
