@@ -291,10 +291,16 @@ http_server *http_server_start(const http_conf *conf, ct_err *err)
     else
         snprintf(ports, sizeof ports, "%s:%d", conf->listen, conf->port);
     snprintf(threads, sizeof threads, "%d", conf->threads);
+    char rto[16];
+    snprintf(rto, sizeof rto, "%d", 1000 * (conf->request_timeout_s > 0
+                                            ? conf->request_timeout_s : 10));
     const char *opts[] = {
         "listening_ports", ports,
         "num_threads", threads,
-        "request_timeout_ms", "30000",
+        /* civetweb's bound on reading a request's headers (whole) and on each
+         * read or write: it limits how long half-sent requests hold a
+         * worker (slow or hostile clients) */
+        "request_timeout_ms", rto,
         /* civetweb gives each connection a worker thread, idle keep-alive
          * ones too: keep them short. http_common_headers announces it
          * ("Keep-Alive: timeout=2") so clients stop reusing a connection

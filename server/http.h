@@ -33,6 +33,7 @@ typedef struct http_conf {
     int threads;
     int quiet;            /* no per-request log line */
     const char *ws_url;   /* WebSocket push URL for /api/v1/config, or NULL */
+    int request_timeout_s;/* a request must arrive whole within this (0: 10) */
 } http_conf;
 
 typedef struct http_server http_server;

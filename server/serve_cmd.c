@@ -32,6 +32,9 @@ static void usage(FILE *f)
         "  --basemap DIR   folder served at /basemap/ (default var/basemap)\n"
         "  --threads N     worker threads, each with its own store\n"
         "                  connection; one per open connection (default 50)\n"
+        "  --request-timeout S  a request's headers must arrive within S\n"
+        "                  seconds, and each read or write of it too; slower\n"
+        "                  clients are closed (default 10)\n"
         "  --quiet         no log line per request or WebSocket client\n\n"
         "live push (WebSockets, docs/PROTOCOL.md):\n"
         "  --ws-port N     WebSocket port (default 8081; 0 picks a free one;\n"
@@ -143,6 +146,7 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
         {"tiles", required_argument, NULL, 't'},
         {"basemap", required_argument, NULL, 'b'},
         {"threads", required_argument, NULL, 'n'},
+        {"request-timeout", required_argument, NULL, 'R'},
         {"quiet", no_argument, NULL, 'q'},
         {"ws-port", required_argument, NULL, 'W'},
         {"ws-origin", required_argument, NULL, 'O'},
@@ -228,6 +232,11 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
             if (parse_num("--threads", optarg, 1, 256, &c->threads))
                 return 2;
             break;
+        case 'R':
+            if (parse_num("--request-timeout", optarg, 1, 600,
+                          &c->request_timeout_s))
+                return 2;
+            break;
         case 'h': usage(stdout); return -1;
         case ':':
             fprintf(stderr, "citytwin serve: %s needs a value\n",
@@ -251,7 +260,7 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
 int serve_main(int argc, char **argv)
 {
     http_conf c = {STORE_DEFAULT_PATH, "web", "var/tiles", "var/basemap",
-                   "127.0.0.1", 8080, 50, 0, NULL};
+                   "127.0.0.1", 8080, 50, 0, NULL, 10};
     push_args pa;
     memset(&pa, 0, sizeof pa);
     pa.o.port = PUSH_DEFAULT_PORT;

@@ -364,6 +364,35 @@ test("oversized requests are refused and the server keeps running", async () => 
   assert.equal(r.status, 200);
 });
 
+test("half-sent requests holding every worker are closed after --request-timeout; others then get answers", async () => {
+  const s = startServer(["--store", STORE, "--port", "0", "--listen", "127.0.0.1", "--ws-port", "off",
+    "--web", WEB, "--threads", "2", "--request-timeout", "1", "--quiet"]);
+  const b = await s.ready;
+  const u = new URL(b);
+  try {
+    // more half-sent requests (no blank line ever comes) than workers
+    const closed = [];
+    for (let i = 0; i < 6; i++) {
+      closed.push(new Promise((resolve) => {
+        const k = net.connect(Number(u.port), u.hostname);
+        const timer = setTimeout(() => { k.destroy(); resolve("still open"); }, 60000);
+        k.on("connect", () => k.write("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: 1\r\n"));
+        k.on("error", () => {});
+        k.resume();   // read what the server answers, so its close is seen
+        k.on("close", () => { clearTimeout(timer); resolve("closed"); });
+      }));
+    }
+    const r = await fetch(b + "/healthz", { signal: AbortSignal.timeout(60000) });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await Promise.all(closed), Array(6).fill("closed"));
+    const again = await Promise.all([1, 2, 3].map(() => fetch(b + "/api/v1/layers")));
+    assert.deepEqual(again.map((x) => x.status), [200, 200, 200]);
+  } finally {
+    s.p.kill("SIGTERM");
+    assert.equal(await exitOf(s.p), 0, s.log());
+  }
+});
+
 test("web page: the wall's index.html at / is served with its modules", async () => {
   const r = await fetch(base + "/");
   assert.equal(r.status, 200);
