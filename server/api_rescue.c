@@ -14,7 +14,8 @@
 #include "server/serve_live.h"
 #include "spatial/layers.h"
 
-#define NEAREST_LAYERS "fire_stations,hospitals,police,hydrants,water_stations"
+#define NEAREST_LAYERS "fire_stations,hospitals,police,hydrants,water_stations,water_sources"
+#define WATER_RADIUS_M 5000.0
 #define HYDRANT_RADIUS_M 500.0
 #define HYDRANTS_MAX 200
 
@@ -335,6 +336,18 @@ int api_rescue_nearest(http_req *r)
     char *save = NULL;
     for (char *l = strtok_r(list, ",", &save); l; l = strtok_r(NULL, ",", &save)) {
         const layer_def *def = layers_find(l);
+        if (!strcmp(l, "water_sources")) {   /* rivers, lakes: not points */
+            ct_err err;
+            ct_err_clear(&err);
+            json_t *w = NULL;
+            if (rescue_water_sources(db, lon, lat, (int)k, radius > 0 ? radius
+                                     : WATER_RADIUS_M, &w, &err)) {
+                json_decref(res), json_decref(out);
+                return http_reply_ct(r, &err);
+            }
+            json_object_set_new(out, l, w);
+            continue;
+        }
         if (!def || def->geom != LAYER_POINT) {
             json_decref(res), json_decref(out);
             return http_reply_error(r, 400, "layers: '%.40s' is not a point layer "
@@ -367,6 +380,8 @@ int api_rescue_nearest(http_req *r)
     json_object_set_new(res, "k", json_integer((json_int_t)k));
     json_object_set_new(res, "hydrant_radius_m",
                         json_real(radius > 0 ? radius : HYDRANT_RADIUS_M));
+    json_object_set_new(res, "water_radius_m",
+                        json_real(radius > 0 ? radius : WATER_RADIUS_M));
     if (radius > 0)
         json_object_set_new(res, "radius_m", json_real(radius));
     json_object_set_new(res, "layers", out);

@@ -67,6 +67,12 @@ json_t *rescue_path_line(const rgraph *g, const rgraph_path *p);
 /* {type: LineString} of one segment in its stored direction. */
 json_t *rescue_seg_coords(const rgraph *g, int s, int fwd);
 
+/* The k water sources (water_areas, water_lines) nearest to lon/lat within
+ * radius_m, nearest first: [{id, name, kind, layer, distance_m, lon, lat}]
+ * with the nearest point of each (api_rescue_water.c). */
+int rescue_water_sources(sqlite3 *db, double lon, double lat, int k,
+                         double radius_m, json_t **out, ct_err *err);
+
 /* The fire stations as points: id, name, lon, lat (malloc'd array). */
 typedef struct rescue_station {
     char id[64], name[128];

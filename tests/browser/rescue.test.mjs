@@ -91,6 +91,8 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     // and outlined in 3D; every candidate's route is drawn, the
     // recommended one last (on top) and widest
     assert.equal(await page.locator('#buildings li.hit').count(), 1);
+    // hydrants with distances; water sources / stations listed
+    assert.ok(await page.locator('#water li:not(.empty)').count() >= 1, 'water sources or stations around');
     const drawn = await page.evaluate(() => window.citytwin.drawn());
     assert.equal(drawn.building, place.id);
     assert.ok(drawn.outline >= 3, `outline lines: ${drawn.outline}`);

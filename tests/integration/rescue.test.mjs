@@ -61,6 +61,69 @@ test("nearest: fire stations by distance agree with brute force; hydrants within
   }
 });
 
+// Brute force for water sources: the distance to the nearest point of a
+// line or polygon (0 inside), planar in a local frame around p (metres).
+function geomDistance(p, geom) {
+  const ky = 6371008.8 * Math.PI / 180, kx = ky * Math.cos(p.lat * Math.PI / 180);
+  const xy = ([lon, lat]) => [(lon - p.lon) * kx, (lat - p.lat) * ky];
+  const segDist = (a, b) => {
+    const [ax, ay] = xy(a), [bx, by] = xy(b), dx = bx - ax, dy = by - ay, dd = dx * dx + dy * dy;
+    const t = dd > 0 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / dd)) : 0;
+    return Math.hypot(ax + t * dx, ay + t * dy);
+  };
+  const lines = [], polys = [];
+  if (geom.type === "LineString") lines.push(geom.coordinates);
+  if (geom.type === "MultiLineString") lines.push(...geom.coordinates);
+  if (geom.type === "Polygon") polys.push(geom.coordinates);
+  if (geom.type === "MultiPolygon") polys.push(...geom.coordinates);
+  let best = Infinity;
+  for (const poly of polys) {
+    let inside = false;
+    for (const ring of poly) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [xi, yi] = ring[i], [xj, yj] = ring[j];
+        if ((yi > p.lat) !== (yj > p.lat) && p.lon < (xj - xi) * (p.lat - yi) / (yj - yi) + xi) inside = !inside;
+      }
+      lines.push(ring);
+    }
+    if (inside) return 0;
+  }
+  for (const l of lines) for (let i = 0; i + 1 < l.length; i++) best = Math.min(best, segDist(l[i], l[i + 1]));
+  return best;
+}
+
+test("nearest: water sources (rivers, lakes) by distance to their nearest point agree with brute force", async () => {
+  const all = [];
+  for (const layer of ["water_areas", "water_lines"]) {
+    const r = await get(`/api/v1/layers/${layer}/items?limit=10000`);
+    assert.equal(r.status, 200, r.text);
+    for (const f of r.json.features) all.push({ id: f.id, geometry: f.geometry });
+  }
+  assert.ok(all.length > 0, "the store has water areas or lines");
+  let checked = 0;
+  for (let i = 0; i + 1 < Math.min(stations.length, 8); i++) {
+    const p = midpoint(i, i + 1);
+    const r = await get(`/api/v1/rescue/nearest?lon=${p.lon}&lat=${p.lat}&k=3&layers=water_sources`);
+    assert.equal(r.status, 200, r.text);
+    const got = r.json.layers.water_sources;
+    const want = all.map((w) => ({ id: w.id, d: geomDistance(p, w.geometry) }))
+      .filter((w) => w.d <= r.json.water_radius_m).sort((a, b) => a.d - b.d).slice(0, 3);
+    assert.equal(got.length, want.length, JSON.stringify({ got, want }));
+    got.forEach((g, k) => {
+      // ellipsoid (server) against a local plane (here): within 1 % + 2 m
+      assert.ok(Math.abs(g.distance_m - want[k].d) <= 0.01 * want[k].d + 2, `${g.id} ${g.distance_m} vs ${want[k].id} ${want[k].d}`);
+      assert.ok(["water_areas", "water_lines"].includes(g.layer) && g.id);
+      if (k > 0) assert.ok(g.distance_m >= got[k - 1].distance_m);
+      // the point given is the nearest one: as far from p as the distance
+      assert.ok(Math.abs(hav(p, g) - g.distance_m) <= 0.01 * g.distance_m + 2);
+    });
+    checked += got.length;
+  }
+  assert.ok(checked > 0, "some water source within the radius");
+  const d = await get(`/api/v1/rescue/nearest?lon=${stations[0].lon}&lat=${stations[0].lat}`);
+  assert.ok(Array.isArray(d.json.layers.water_sources), "in the default answer");
+});
+
 test("bad coordinates and parameters get 400 naming the parameter", async () => {
   const cases = [
     ["/api/v1/rescue/nearest?lat=34.6", "lon"],

@@ -74,7 +74,7 @@ export function drawRoutes(candidates, etaText) {
 // layers: {hydrants: [...], hospitals: [...], police: [...], water_stations: [...]}
 export function drawResources(layers) {
   const kinds = { hydrants: [COL.hydrant, 8], hospitals: [COL.hospital, 15], police: [COL.police, 15],
-    water_stations: [COL.water, 12] };
+    water_stations: [COL.water, 12], water_sources: [COL.water, 16] };
   for (const [layer, [css, size]] of Object.entries(kinds)) {
     for (const it of layers?.[layer] ?? []) point(pos(it.lon, it.lat, 10), css, size, { rescue: layer, id: it.id });
   }

@@ -130,7 +130,9 @@ export function renderNearest(near, error) {
   rows($('hydrants'), L.hydrants, (h) => dist(h.distance_m), 'rescue.none', 7);
   rows($('hospitals'), L.hospitals, (h) => dist(h.distance_m), 'rescue.none', 2);
   rows($('police'), L.police, (h) => dist(h.distance_m), 'rescue.none', 2);
-  rows($('water'), L.water_stations, (h) => dist(h.distance_m), 'rescue.none', 7);
+  // water sources to draft from (rivers, lakes: distance to their nearest
+  // point) first, then the water monitoring stations
+  rows($('water'), [...(L.water_sources ?? []), ...(L.water_stations ?? [])], (h) => dist(h.distance_m), 'rescue.none', 7);
 }
 
 export function renderContext(ctx, error) {
