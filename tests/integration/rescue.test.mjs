@@ -19,13 +19,14 @@ const WebSocket = createRequire(path.join(process.env.CT_SRC ?? path.resolve("."
 
 const TMP = tmpdir("rescue");
 const AUTH = path.join(TMP, "auth.sqlite");
-let STORE, FEED, OPER, srv, base, stations = [];
+let STORE, FEED, OPER, VIEW, srv, base, stations = [];
 
 before(async () => {
   assert.ok(BIN, "CITYTWIN_BIN is set");
   STORE = buildStore(TMP);
   FEED = createToken(AUTH, "feeder", "feed-rescue");
   OPER = createToken(AUTH, "operator", "duty-rescue");
+  VIEW = createToken(AUTH, "viewer", "screen-rescue");
   srv = startServer(["--store", STORE, "--auth-db", AUTH, "--live", path.join(TMP, "live.sqlite"),
     "--ws-port", "0"]);
   base = await srv.ready;
@@ -232,9 +233,13 @@ test("plan: the k stations with the smallest ETA, each ETA what /route says", as
   }
 });
 
-test("live speeds: a jam on the route makes the answer slower or different", async () => {
+test("live speeds: a jam on the route makes the answer slower or different, and the coverage smaller", async () => {
   const p = midpoint(2, 4);
   const url = `/api/v1/rescue/route?from=${stations[3].id}&to_lon=${p.lon}&to_lat=${p.lat}`;
+  const cov = `/api/v1/rescue/coverage?station=${stations[3].id}&minutes=2&geometry=0`;
+  const c0 = await get(cov);
+  assert.equal(c0.status, 200, c0.text);
+  assert.equal(c0.json.live_segments, 0);
   const a = await get(url);
   assert.equal(a.status, 200, a.text);
   assert.equal(a.json.properties.live_segments, 0);
@@ -250,6 +255,10 @@ test("live speeds: a jam on the route makes the answer slower or different", asy
   assert.ok(b.json.properties.eta_s > a.json.properties.eta_s + 1 || ids2 !== ids.join(), "the jam changed nothing");
   if (b.json.properties.live_segments > 0)
     assert.ok(b.json.properties.segments.some((s) => s.live && s.speed_kmh <= 2.1));
+  // the station's first streets are jammed: it reaches less in 2 minutes
+  const c1 = await get(cov);
+  assert.ok(c1.json.live_segments > 0);
+  assert.ok(c1.json.segments < c0.json.segments, `${c1.json.segments} vs ${c0.json.segments} before the jam`);
 });
 
 test("coverage: one station's reach grows with minutes; all stations leave less uncovered", async () => {
@@ -319,6 +328,9 @@ async function dispatchedAndArrived(st, eta, lonlat) {
 
 test("evaluation: planned ETA against arrival per unit, per station and per incident", async () => {
   const st = stations[0].id, other = stations[1].id, p = midpoint(0, 1), ids = [];
+  // only an operator dispatches: a viewer's token is refused, nothing changes
+  const v = await req(base, "POST", "/api/v1/incidents", { body: { kind: "fire", ...p }, token: VIEW });
+  assert.equal(v.status, 403, v.text);
   for (const eta of [120, 180]) {
     const id = await dispatchedAndArrived(st, eta, p);
     ids.push(id);
