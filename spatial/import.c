@@ -3,6 +3,7 @@
  * layer inside one transaction, assign districts, record the import, and
  * commit, or roll back (and remove a store this import created). */
 #include "spatial/import.h"
+#include "spatial/import_replace.h"
 
 #include <cpl_error.h>
 #include <errno.h>
@@ -411,10 +412,21 @@ static int run(import_ctx *c, ct_err *err)
     if (rc)
         return rc;
     rc = writer_open(&c->w, c->db, err);
+    sqlite3_stmt *seen = NULL;
+    if (!rc && c->o->replace && !(rc = replace_begin(c->db, &seen, err)))
+        c->w.seen = seen;
     for (int i = 0; !rc && i < c->o->nsources; i++)
         rc = import_one(c, c->o->sources[i], err);
     if (!rc)
         rc = writer_finish(&c->w, err);
+    if (!rc && seen) {
+        c->w.seen = NULL;
+        rc = replace_prune(c->db, seen, c->rep->removed, err);
+        seen = NULL;
+        for (int k = 0; k < WRITER_MAX_LAYERS; k++)
+            c->rep->removed_total += c->rep->removed[k];
+    }
+    sqlite3_finalize(seen);   /* left over when something failed first */
     if (!rc)
         rc = district_assign(c->db, c->touched_districts,
                              &c->rep->districts_assigned, err);

@@ -19,6 +19,8 @@ typedef struct import_opts {
     const char *report;           /* JSON report path or NULL */
     int strict;                   /* reject invalid geometries, fail on any rejection */
     int quiet;                    /* no warnings or summary on stderr */
+    int replace;                  /* delete rows their source no longer has
+                                   * (spatial/import_replace.h) */
 } import_opts;
 
 /* Run the import. r (initialised here; free with import_report_free) is

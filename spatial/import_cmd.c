@@ -31,6 +31,9 @@ static void usage(FILE *f)
         "  --strict         reject invalid geometries instead of repairing them,\n"
         "                   and fail the import on any rejected feature (except\n"
         "                   features outside --clip)\n"
+        "  --replace        also delete the rows that came from the same source\n"
+        "                   and source layer (columns source, src_layer) but\n"
+        "                   are no longer in it: a re-import mirrors the source\n"
         "  --quiet          no summary or warnings on stderr\n"
         "  -h, --help       this help\n\n"
         "exit status: 0 imported, 1 failed (store unchanged), 2 usage error\n",
@@ -47,6 +50,7 @@ int import_main(int argc, char **argv)
         {"report", required_argument, NULL, 'r'},
         {"strict", no_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
+        {"replace", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     import_opts o;
@@ -63,6 +67,7 @@ int import_main(int argc, char **argv)
         case 'r': o.report = optarg; break;
         case 'S': o.strict = 1; break;
         case 'q': o.quiet = 1; break;
+        case 'P': o.replace = 1; break;
         case 'h': usage(stdout); return 0;
         default:
             if (optopt)

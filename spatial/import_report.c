@@ -111,6 +111,12 @@ char *import_report_json(const import_report *r)
     json_object_set_new(t, "rejected", rej);
     json_object_set_new(t, "road_nodes", json_integer(r->road_nodes));
     json_object_set_new(t, "districts_assigned", json_integer(r->districts_assigned));
+    json_t *rm = json_object();
+    for (int k = 0; k < layers_count() && k < WRITER_MAX_LAYERS; k++)
+        if (r->removed[k])
+            json_object_set_new(rm, LAYERS[k].id, json_integer(r->removed[k]));
+    json_object_set_new(t, "removed", rm);
+    json_object_set_new(t, "removed_total", json_integer(r->removed_total));
     json_object_set_new(t, "seconds", json_real(r->seconds));
     json_object_set_new(t, "features_per_second",
                         json_real(r->seconds > 0 ? (double)r->read / r->seconds : 0));
@@ -174,4 +180,13 @@ void import_report_print(const import_report *r, FILE *f)
             r->seconds, r->seconds > 0 ? (double)r->read / r->seconds : 0.0);
     print_counts(f, r->to, r->reason);
     fputc('\n', f);
+    if (r->removed_total) {
+        fprintf(f, "  removed (no longer in their source, --replace):");
+        for (int k = 0, first = 1; k < layers_count() && k < WRITER_MAX_LAYERS; k++)
+            if (r->removed[k]) {
+                fprintf(f, "%s %s %lld", first ? "" : ",", LAYERS[k].id, r->removed[k]);
+                first = 0;
+            }
+        fputc('\n', f);
+    }
 }

@@ -29,6 +29,8 @@ typedef struct import_report {
     long long to[WRITER_MAX_LAYERS];
     long long reason[GR_NREASONS];
     long long road_nodes, districts_assigned;
+    long long removed[WRITER_MAX_LAYERS];   /* --replace: rows deleted */
+    long long removed_total;
     double seconds;
 } import_report;
 

@@ -236,6 +236,17 @@ int writer_put(writer *w, const row *r, OGRGeometryH g, ct_err *err)
                        sqlite3_errmsg(w->db));
     if (sqlite3_changes(w->db) == 0)
         return conflict(w, id, r->layer->id, err);
+    if (w->seen) {
+        int cs = row_col(r, "source"), cl = row_col(r, "src_layer");
+        sqlite3_reset(w->seen);
+        sqlite3_bind_text(w->seen, 1, r->layer->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(w->seen, 2, cs >= 0 ? row_text(r, cs) : NULL, -1, SQLITE_STATIC);
+        sqlite3_bind_text(w->seen, 3, cl >= 0 ? row_text(r, cl) : NULL, -1, SQLITE_STATIC);
+        sqlite3_bind_text(w->seen, 4, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(w->seen) != SQLITE_DONE)
+            return ct_fail(err, CT_EIO, "store: cannot note id '%s': %s", id,
+                           sqlite3_errmsg(w->db));
+    }
     return CT_OK;
 }
 

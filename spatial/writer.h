@@ -22,6 +22,7 @@ typedef struct writer {
     char *bulk_triggers[WRITER_MAX_LAYERS + 1];
     int bulk_checked[WRITER_MAX_LAYERS + 1];
     sqlite3_stmt *item, *node, *who;
+    sqlite3_stmt *seen;   /* --replace: each row written is noted here */
     unsigned char *wkb;
     size_t wkbcap;
     /* road nodes seen in this import: (ix, iy) -> id, open addressing;

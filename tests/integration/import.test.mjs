@@ -92,6 +92,38 @@ test("FlatGeobuf and Shapefile copies import like the GeoPackage", () => {
   assert.equal(sql(path.join(TMP, "shp.sqlite"), "SELECT count(*) FROM buildings WHERE id='buildings:tz:165792123'"), "1");
 });
 
+test("--replace: a re-import deletes what its source no longer has (rows, ids, index); others stay", () => {
+  ogr2ogr(["-f", "GPKG", "rep_a.gpkg", TZ, "sh_buildings", "-where", "fid <= 200"]);
+  ogr2ogr(["-f", "GPKG", "rep_b.gpkg", TZ, "sh_buildings", "-where", "fid <= 150"]);
+  ogr2ogr(["-f", "GPKG", "rep_w.gpkg", TZ, "wh_buildings", "-where", "fid <= 50"]);
+  const st = path.join(TMP, "rep.sqlite");
+  const count = (t) => Number(sql(st, `SELECT count(*) FROM ${t}`));
+  let r = run(["rep_a.gpkg", "rep_w.gpkg", "--store", "rep.sqlite", "--quiet"]);
+  assert.equal(r.status, 0, r.stderr);
+  const all = count("buildings") + count("building_parts");
+  const wuhan = Number(sql(st, "SELECT count(*) FROM buildings WHERE src_layer = 'wh_buildings'"));
+  assert.ok(wuhan > 0);
+  // without --replace a smaller source only updates
+  r = run(["rep_b.gpkg", "--store", "rep.sqlite", "--quiet"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(count("buildings") + count("building_parts"), all);
+  r = run(["rep_b.gpkg", "--store", "rep.sqlite", "--replace", "--report", "rep.json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /removed \(no longer in their source, --replace\): buildings \d+/);
+  const rep = report("rep.json");
+  const left = count("buildings") + count("building_parts");
+  assert.ok(rep.total.removed_total > 0);
+  assert.equal(all - left, rep.total.removed_total);
+  const wuhanAll = wuhan + Number(sql(st, "SELECT count(*) FROM building_parts WHERE src_layer = 'wh_buildings'"));
+  assert.equal(left, rep.total.written_rows + wuhanAll, "exactly the rows of the smaller source, plus Wuhan's");
+  // the other source layer is untouched
+  assert.equal(Number(sql(st, "SELECT count(*) FROM buildings WHERE src_layer = 'wh_buildings'")), wuhan);
+  // no dangling public id, and the spatial index holds exactly the rows
+  assert.equal(sql(st, "SELECT count(*) FROM items i WHERE layer = 'buildings' AND NOT EXISTS" +
+    " (SELECT 1 FROM buildings b WHERE b.id = i.id)"), "0");
+  assert.equal(Number(sql(st, "SELECT count(*) FROM idx_buildings_geom")), count("buildings"));
+});
+
 test("bad input: exit 1, the problem named, the store unchanged", () => {
   const store = path.join(TMP, "tz.sqlite");
   const before = sql(store, "SELECT count(*) || '/' || sum(fid) FROM items");
