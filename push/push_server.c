@@ -1,9 +1,10 @@
 /* push/push_server.c: the libwebsockets side: one context, one vhost, one
  * service thread that owns every connection. push_publish() (any thread)
  * appends to a locked queue and wakes the thread with lws_cancel_service();
- * the thread merges the changes into the state, offers them to each client
- * and writes one frame per WRITEABLE event, so no client waits on another.
- * Handshake checks (Origin, viewer token, client limit) are in push_auth.c. */
+ * the thread merges the changes into the state and offers them to the
+ * subscribers of their topic (push_fanout.c), then writes one frame per
+ * WRITEABLE event, so no client waits on another. Handshake checks
+ * (Origin, viewer token, client limit) are in push_auth.c. */
 #include "push/push_server.h"
 
 #include <errno.h>
@@ -28,7 +29,7 @@ typedef struct pss {
     push_conn *cn;
 } pss;
 
-static void stat_add(uint64_t *v, uint64_t n)
+void push_stat_add(uint64_t *v, uint64_t n)
 {
     __atomic_fetch_add(v, n, __ATOMIC_RELAXED);
 }
@@ -60,100 +61,11 @@ static void free_conn(push_conn *cn)
 {
     push_frame_unref(cn->inflight);
     unlink_conn(cn);
+    P.subs_dirty = 1;     /* the subscriber lists must forget it */
     P.nconns--;
     push_client_free(&cn->c);
     free(cn->in);
     free(cn);
-}
-
-/* A client whose backlog passed the bound: free it now, close it with the
- * reason when the socket takes it, or kill it if it never does. */
-static void drop_slow(push_conn *cn)
-{
-    size_t owed = cn->c.owed;   /* 0 when the hard cap already freed it */
-    size_t bound = push_client_bound(&cn->c);
-    push_client_drop_all(&cn->c);
-    stat_add(&P.stats.dropped_slow, 1);
-    fprintf(stderr, "push: client %s dropped: too slow (backlog over %zu "
-            "bytes%s, no read for %lld ms)\n", cn->peer, bound,
-            owed ? "" : " x4", (long long)(push_mono_ms() - cn->progress_ms));
-    push_conn_close(cn, 4008, "too slow: backlog passed %zu bytes", bound);
-    lws_set_timeout(cn->wsi, PENDING_TIMEOUT_USER_OK, 30);
-}
-
-/* Did the client read anything within stall_ms? Besides our own writes
- * (which lws holds back while it drains a large frame), the bytes the peer
- * acknowledged growing says it is taking data. */
-static int still_reading(push_conn *cn, int64_t now)
-{
-    uint64_t acked = push_sock_acked(lws_get_socket_fd(cn->wsi));
-    if (acked != cn->acked) {
-        cn->acked = acked;
-        cn->progress_ms = now;
-    }
-    return now - cn->progress_ms <= P.o.stall_ms;
-}
-
-/* Past the bound, a client that still reads is only slow: it gets the
- * coalesced latest values at its pace. One that stopped is dropped. The
- * timer looks again if publishing stops. 1 if dropped. */
-static int check_backlog(push_conn *cn, int64_t now)
-{
-    if (cn->close_code || cn->c.owed <= push_client_bound(&cn->c))
-        return 0;
-    if (!still_reading(cn, now)) {
-        drop_slow(cn);
-        return 1;
-    }
-    int64_t wait = push_client_wait_ms(&cn->c, now);
-    lws_set_timer_usecs(cn->wsi, (wait >= 0 && wait < 1000 ? wait + 1
-                                                           : 1000) * 1000);
-    return 0;
-}
-
-/* Take the queued changes and hand them to the state and every client. */
-static void drain(void)
-{
-    pthread_mutex_lock(&P.qmu);
-    push_qitem *q = P.q;
-    size_t n = P.qn;
-    P.q = P.q2;
-    P.qcap ^= P.qcap2;          /* swap the two buffers' capacities */
-    P.qcap2 ^= P.qcap;
-    P.qcap ^= P.qcap2;
-    P.q2 = q;
-    P.qn = 0;
-    pthread_mutex_unlock(&P.qmu);
-
-    int64_t now = push_mono_ms();
-    for (size_t i = 0; i < n; i++) {
-        push_rec *r = push_state_apply(&P.st, q[i].topic, q[i].entity,
-                                       q[i].fields);
-        free(q[i].entity);
-        if (!r)
-            continue;
-        for (push_conn *cn = P.conns; cn; cn = cn->next) {
-            if (cn->close_code)
-                continue;
-            if (push_client_idle(&cn->c))
-                cn->progress_ms = now;   /* it owes nothing: not stalled */
-            int rc = push_client_offer(&cn->c, r);
-            if (rc > 0)
-                cn->want_write = 1;
-            else if (rc < 0)
-                drop_slow(cn);
-        }
-    }
-    for (push_conn *cn = P.conns; cn; cn = cn->next)
-        check_backlog(cn, now);
-    __atomic_store_n(&P.offset, P.st.offset, __ATOMIC_RELEASE);
-    for (push_conn *cn = P.conns; cn; cn = cn->next) {
-        if (P.stopping)
-            push_conn_close(cn, 1001, "server stopping");
-        if (cn->want_write && !cn->close_code)
-            lws_callback_on_writable(cn->wsi);
-        cn->want_write = 0;
-    }
 }
 
 static int on_receive(push_conn *cn, struct lws *wsi, const void *in,
@@ -191,7 +103,10 @@ static int on_receive(push_conn *cn, struct lws *wsi, const void *in,
         bad = 1;
     } else {
         push_proto_env env = {&P.st, P.o.test_publish, push_publish};
+        unsigned topics = cn->c.topics;
         bad = push_proto_handle(&cn->c, &env, cn->in, cn->inlen);
+        if (cn->c.topics != topics)
+            P.subs_dirty = 1;
     }
     cn->inlen = 0;
     if (bad && ++cn->bad > BAD_MAX)
@@ -215,6 +130,10 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
     push_frame_unref(cn->inflight);
     cn->inflight = NULL;
     cn->progress_ms = now;
+    /* Every change so far was offered to the client if it subscribes to
+     * its topic (drain runs on this thread): the others it has "seen". */
+    if (cn->c.seen < P.st.offset)
+        cn->c.seen = P.st.offset;
     push_frame *f = push_client_next_at(&cn->c, &P.st, now);
     if (f) {
         size_t len = f->len;
@@ -222,8 +141,8 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
         cn->inflight = f;
         if (n < 0)
             return -1;
-        stat_add(&P.stats.frames, 1);
-        stat_add(&P.stats.bytes_out, len);
+        push_stat_add(&P.stats.frames, 1);
+        push_stat_add(&P.stats.bytes_out, len);
     }
     if (push_client_ready_at(&cn->c, now)) {
         lws_callback_on_writable(wsi);
@@ -251,6 +170,7 @@ static void on_established(struct lws *wsi, pss *ps)
         P.conns->prev = cn;
     P.conns = cn;
     P.nconns++;
+    P.subs_dirty = 1;
     int one = 1;    /* frames are whole messages: no Nagle delay */
     setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one,
                sizeof one);
@@ -260,12 +180,12 @@ static void on_established(struct lws *wsi, pss *ps)
     char why[sizeof cn->close_reason];
     int code = push_auth_check(wsi, why, sizeof why);
     if (code) {
-        stat_add(&P.stats.refused, 1);
+        push_stat_add(&P.stats.refused, 1);
         fprintf(stderr, "push: refused %s: %s\n", cn->peer, why);
         push_conn_close(cn, code, "%s", why);
         return;
     }
-    stat_add(&P.stats.clients, 1);
+    push_stat_add(&P.stats.clients, 1);
     if (!P.o.quiet)
         fprintf(stderr, "push: client %s connected (%d open)\n", cn->peer,
                 P.nconns);
@@ -299,11 +219,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return ps && ps->cn ? on_writeable(ps->cn, wsi) : -1;
     case LWS_CALLBACK_TIMER:     /* rate-limited changes due, or a check */
-        if (ps && ps->cn && !check_backlog(ps->cn, push_mono_ms()))
+        if (ps && ps->cn && !push_check_backlog(ps->cn, push_mono_ms()))
             lws_callback_on_writable(wsi);
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        drain();
+        push_drain();
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -505,6 +425,9 @@ void push_stop(void)
     }
     free(P.q);
     free(P.q2);
+    for (int t = 0; t < PUSH_NTOPICS; t++)
+        free(P.subs[t]);
+    free(P.touched);
     push_state_free(&P.st);
     pthread_mutex_destroy(&P.qmu);
     push_auth_free();

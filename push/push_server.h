@@ -21,6 +21,7 @@ typedef struct push_conn {
     char close_reason[120];
     int bad;                   /* malformed messages so far */
     int want_write;
+    int touched;               /* offered a change in this drain */
     push_frame *inflight;      /* last frame written: lws (permessage-
                                 * deflate) may still read it until the
                                 * next WRITEABLE */
@@ -45,6 +46,13 @@ typedef struct push_server {
     push_state st;             /* service thread only */
     push_conn *conns;
     int nconns;
+    /* Per topic, the connections subscribed to it (rebuilt when a
+     * subscription changes), so a change touches only its subscribers. */
+    push_conn **subs[PUSH_NTOPICS];
+    size_t nsubs[PUSH_NTOPICS], capsubs[PUSH_NTOPICS];
+    int subs_dirty;
+    push_conn **touched;       /* connections offered a change, this drain */
+    size_t ntouched, captouched;
     pthread_mutex_t qmu;       /* guards q, qn, qcap, stats.published */
     push_qitem *q, *q2;
     size_t qn, qcap, qcap2;
@@ -59,6 +67,15 @@ int push_auth_init(const push_opts *o, ct_err *err);
 void push_auth_free(void);
 /* 0 when the handshake of wsi may proceed, else a close code with why. */
 int push_auth_check(struct lws *wsi, char *why, size_t n);
+
+/* push_fanout.c: take the queued changes and offer them to subscribers. */
+void push_drain(void);
+/* Past the bound: keep a client that still reads, drop one that stopped;
+ * 1 if dropped. */
+int push_check_backlog(push_conn *cn, int64_t now);
+/* Free what a too slow client is owed and close it with 4008. */
+void push_drop_slow(push_conn *cn);
+void push_stat_add(uint64_t *v, uint64_t n);
 
 /* Close cn with code and reason at its next writable event. */
 void push_conn_close(push_conn *cn, int code, const char *fmt, ...)

@@ -2,7 +2,7 @@
 // against the real server (sanitizer build) with real clients (npm `ws`).
 // Changes are published with the test-only {"op":"publish"} that
 // `serve --push-test` enables. Covers: config ws_url, snapshot then
-// deltas, district and bbox filters, resume without gap or duplicate,
+// deltas, subscriptions changing and ending, district and bbox filters, resume without gap or duplicate,
 // history gone and epoch change after a restart (reset + snapshot), a
 // stalled client coalesced then dropped while a healthy one gets every
 // update, a slow but reading client kept to the end, a big snapshot in
@@ -258,6 +258,38 @@ test("snapshot of merged state, then deltas with only the changed fields", async
   assert.ok(offs.every((o, i) => i === 0 || o >= offs[i - 1]), "offsets never go back");
   assert.ok(offs[0] > snap.offset, "deltas come after the snapshot");
   for (const x of [pub, probe, c]) x.close();
+});
+
+test("each client gets the topics it subscribes to, as subscriptions change and end", async () => {
+  const pub = await publisher();
+  const a = await connect(), b = await connect();
+  a.send({ op: "subscribe", topics: ["water"] });
+  b.send({ op: "subscribe", topics: ["parking"] });
+  await a.wait((m) => m.type === "snapshot", "a snapshot");
+  await b.wait((m) => m.type === "snapshot", "b snapshot");
+  publish(pub, [["water", "w:u1", { v: 1 }], ["parking", "p:u1", { v: 1 }]]);
+  await a.wait((m) => m.type === "delta" && m.items["w:u1"], "a gets water");
+  await b.wait((m) => m.type === "delta" && m.items["p:u1"], "b gets parking");
+
+  a.send({ op: "unsubscribe", topics: ["water"] });
+  a.send({ op: "subscribe", topics: ["parking"] });
+  b.send({ op: "subscribe", topics: ["water"] });
+  await a.wait((m) => m.type === "snapshot" && m.topic === "parking", "a parking snapshot");
+  await b.wait((m) => m.type === "snapshot" && m.topic === "water", "b water snapshot");
+  publish(pub, [["water", "w:u2", { v: 2 }], ["parking", "p:u2", { v: 2 }]]);
+  await a.wait((m) => m.type === "delta" && m.items["p:u2"], "a gets parking now");
+  await b.wait((m) => m.type === "delta" && m.items["w:u2"], "b gets water now");
+  await b.wait((m) => m.type === "delta" && m.items["p:u2"], "b still gets parking");
+  const deltaIds = (c, topic) => c.deltas().filter((d) => d.topic === topic).flatMap((d) => Object.keys(d.items));
+  assert.deepEqual(deltaIds(a, "water"), ["w:u1"], "no water for a after unsubscribe");
+  assert.deepEqual(deltaIds(a, "parking"), ["p:u2"]);
+  assert.deepEqual(deltaIds(b, "water"), ["w:u2"]);
+  assert.deepEqual(deltaIds(b, "parking"), ["p:u1", "p:u2"]);
+  for (const c of [a, b]) {
+    const offs = c.msgs.filter((m) => m.offset !== undefined && m.type !== "hello").map((m) => m.offset);
+    assert.ok(offs.every((o, i) => i === 0 || o >= offs[i - 1]), "offsets never go back");
+  }
+  for (const x of [pub, a, b]) x.close();
 });
 
 test("filters by district and bbox, evaluated on the merged state", async () => {

@@ -158,12 +158,16 @@ static void count_updates(const unsigned char *p, size_t n)
 static int on_data(cl *c)
 {
     for (;;) {
-        ssize_t r = recv(c->fd, c->buf + c->len, BUF - c->len, 0);
+        size_t room = BUF - c->len;
+        ssize_t r = recv(c->fd, c->buf + c->len, room, 0);
         if (r == 0)
             return -1;
         if (r < 0)
             return errno == EAGAIN ? 0 : -1;
         c->len += (size_t)r;
+        /* A short read emptied the socket: epoll (level-triggered) says
+         * when more comes, so skip the recv that would say EAGAIN. */
+        int drained = (size_t)r < room;
         size_t off = 0;
         if (c->state == 0) {
             unsigned char *e = memmem(c->buf, c->len, "\r\n\r\n", 4);
@@ -214,6 +218,8 @@ static int on_data(cl *c)
         }
         memmove(c->buf, c->buf + off, c->len - off);
         c->len -= off;
+        if (drained && c->state == 1)
+            return 0;
     }
 }
 
