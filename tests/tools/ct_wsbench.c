@@ -36,6 +36,7 @@ typedef struct cl {
     int fd, state;           /* 0 connecting/handshake, 1 open, 2 dead */
     unsigned char *buf;
     size_t len;
+    uint8_t *got;            /* bit per update k received */
 } cl;
 
 /* One keep-alive HTTP connection of the ingest publisher. */
@@ -53,7 +54,7 @@ static int nhttp = 16;
 static double seconds = 10;
 static int server_pid = 0;
 static uint32_t *hist;
-static uint64_t delivered, frames, maxlat, stray;
+static uint64_t delivered, frames, maxlat, stray, repeated;
 static int64_t *sent_at;     /* send time (us) of update k */
 static long nsent_cap, sent;
 static const char *marker = "\"flow_vph\":";
@@ -130,7 +131,10 @@ static int ws_send(int fd, const char *s)
     return send_all(fd, f, h + n);
 }
 
-static void count_updates(const unsigned char *p, size_t n)
+/* Count the updates in one frame received by client c. An update that
+ * comes twice to one client (the live engine may publish an entity again,
+ * e.g. when an older observation is fused after a newer one) counts once. */
+static void count_updates(cl *c, const unsigned char *p, size_t n)
 {
     if (n > 20 && memcmp(p, "{\"type\":\"snapshot\"", 18) == 0)
         return;
@@ -146,6 +150,13 @@ static void count_updates(const unsigned char *p, size_t n)
             stray++;          /* not one of this run's updates */
             continue;
         }
+        if (!c->got)
+            c->got = calloc((size_t)nsent_cap / 8 + 1, 1);
+        if (c->got[k / 8] & (1u << (k % 8))) {
+            repeated++;
+            continue;
+        }
+        c->got[k / 8] |= (uint8_t)(1u << (k % 8));
         uint64_t lat = (uint64_t)(t - sent_at[k]);
         hist[lat < HIST_US ? lat : HIST_US - 1]++;
         if (lat > maxlat)
@@ -207,7 +218,7 @@ static int on_data(cl *c)
                 break;
             int op = p[0] & 0x0f;
             if (op == 1 || op == 2 || op == 0)
-                count_updates(p + h, n);
+                count_updates(c, p + h, n);
             else if (op == 8)
                 return -1;
             else if (op == 9) {   /* ping: answer with a pong */
@@ -588,11 +599,14 @@ int main(int argc, char **argv)
         printf(" refused=%ld queued_max=%ld", refused, queued_max);
     if (stray)
         printf(" stray=%llu", (unsigned long long)stray);
+    if (repeated)
+        printf(" repeated=%llu", (unsigned long long)repeated);
     printf("\n");
     for (int i = 0; i <= nclients; i++) {
         if (cs[i].state != 2 && cs[i].fd > 0)
             close(cs[i].fd);
         free(cs[i].buf);
+        free(cs[i].got);
     }
     for (int j = 0; api && j < nhttp; j++)
         close(hs[j].fd);
