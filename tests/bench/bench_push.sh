@@ -10,6 +10,7 @@
 # (HTTP POST publisher, WebSocket subscribers) when those are installed (the
 # bench-only step `CITYTWIN_BENCH_DEPS=1 scripts/deps.sh` installs them).
 # PUSH_BENCH_SECONDS (default 10), PUSH_BENCH_N, PUSH_BENCH_R override;
+# A run at N=1 per R shows the ingest path's own cost.
 # PUSH_BENCH_TEST=1 also runs the test-only publish op (serve --push-test),
 # i.e. the push module without the ingest path; PUSH_BENCH_NCHAN=0 skips
 # the peer.
@@ -40,10 +41,11 @@ rm -f "$TMP/auth.sqlite"
 FEED=$("$BIN" token create --role feeder --name bench --db "$TMP/auth.sqlite" 2>/dev/null)
 [ -n "$FEED" ] || { echo "bench_push: token create failed"; exit 1; }
 
-stop() {  # pid: SIGTERM, wait up to 10 s, then SIGKILL
+stop() {  # pid: SIGTERM, wait up to 10 s, then SIGKILL; reap it quietly
   kill -TERM "$1" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$1" 2>/dev/null
+  { wait "$1"; } 2>/dev/null
 }
 
 run_citytwin() {  # N R [test]
@@ -83,6 +85,10 @@ run_nchan() {  # N R
 echo "push: $SECS s per point; server on core 0, generator on core 1;" \
   "citytwin = through the ingest API ($(wc -l <"$TMP/roads.txt") segments)"
 for n in $NS; do for r in $RS; do run_citytwin "$n" "$r"; done; done
+# The ingest path's own cost (one client): what every point pays per update
+# before any fan-out (HTTP, token check, durable SQLite commit, fusion).
+echo "ingest path alone (N=1):"
+for r in $RS; do run_citytwin 1 "$r"; done
 if [ "${PUSH_BENCH_TEST:-0}" = 1 ]; then
   for n in $NS; do for r in $RS; do run_citytwin "$n" "$r" test; done; done
 fi
