@@ -4,7 +4,8 @@
 // (ECharts, grouped bars), and per incident the first arrival against the
 // planned first arrival. Data: GET /api/v1/rescue/evaluation
 // (docs/RESCUE.md), fetched again when the incidents topic changes (the
-// live state), at most once a second. Owns only the #effect-panel element.
+// live state): at once, then at most once a second. Owns only the
+// #effect-panel element.
 /* global echarts */
 import * as state from './state.js';
 import { t, onLang } from './i18n.js';
@@ -14,7 +15,8 @@ const $ = (id) => document.getElementById(id);
 const TEXT = '#c8d6e8', DIM = '#7f93ad', GRID = '#1d2b42';
 const PLAN = '#5b7fa8', OK = '#34c759', LATE = '#ff9500';
 const MAX_STATIONS = 4, MAX_INCIDENTS = 3;
-let data = null, chart = null, timer = null, busy = false, again = false;
+const GAP_MS = 1000;   // at most one fetch a second, the first at once
+let data = null, chart = null, timer = null, busy = false, again = false, lastLoad = -Infinity;
 
 const rem = () => parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
 const fin = (v) => v !== null && v !== undefined && Number.isFinite(Number(v));
@@ -98,6 +100,7 @@ function render() {
 async function load() {
   if (busy) { again = true; return; }
   busy = true;
+  lastLoad = performance.now();
   try {
     const r = await fetch('/api/v1/rescue/evaluation', { cache: 'no-cache' });
     if (r.ok) {
@@ -113,8 +116,12 @@ async function load() {
   }
 }
 
+// A change seen on the incidents topic: fetch now, or as soon as a second
+// has passed since the last fetch (a burst of changes costs one more).
 function schedule() {
-  if (!timer) timer = setTimeout(() => { timer = null; load(); }, 1000);
+  if (timer) return;
+  const wait = Math.max(0, lastLoad + GAP_MS - performance.now());
+  timer = setTimeout(() => { timer = null; load(); }, wait);
 }
 
 export function resize() { chart?.resize(); }
