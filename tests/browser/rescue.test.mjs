@@ -8,7 +8,9 @@
 // a second screen (the wall, opened before) sees the dispatch through the
 // push and, after the arrival, both show the unit's planned ETA against
 // its actual dispatch-to-arrival time (rescue plan row, wall effectiveness
-// panel), matching GET /api/v1/rescue/evaluation.
+// panel), matching GET /api/v1/rescue/evaluation; the incident's building
+// is outlined and the routes drawn (recommended on top); the flow goes on
+// to verification and closure from the page's buttons, all audited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -166,7 +168,19 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     assert.equal(st.arrived, 1);
     assert.equal(Number(await wall.page.locator('#effect-panel').getAttribute('data-count')), ev.json.count);
     fs.writeFileSync(L.artifact('rescue-wall-effect.png'), await wall.page.locator('#p-incidents').screenshot({ timeout: T }));
+    // the wall's button leads here
+    assert.match(await wall.page.locator('#btn-rescue').getAttribute('href'), /^\/rescue/);
     assert.deepEqual(wall.problems.errors, []);
+
+    // the rest of the flow from the rescue map's buttons: verify, close
+    for (const [action, state] of [['verify', 'verification'], ['close', 'closed']]) {
+      await page.locator(`#flow button[data-action="${action}"]`).click();
+      await page.waitForFunction((s) => document.getElementById('inc-state').dataset.state === s,
+        state, { timeout: 60000 });
+    }
+    const closed = await api(srv.url, 'GET', `/api/v1/incidents/${id}`);
+    assert.deepEqual(closed.json.audit.map((a) => a.action), ['intake', 'dispatch', 'arrive', 'verify', 'close']);
+    assert.ok(closed.json.audit.slice(3).every((a) => a.actor === 'dispatcher-1'));
 
     await page.waitForTimeout(3000);
     await page.evaluate(() => window.citytwin.requestRender());
@@ -177,7 +191,7 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     await page.click('#btn-lang');
     await page.waitForFunction(() => document.documentElement.lang === 'en');
     assert.equal((await page.locator('#p-plan h2').textContent()).trim(), 'Recommended fire stations');
-    assert.equal((await page.locator('#inc-state').textContent()).trim(), 'Handling');
+    assert.equal((await page.locator('#inc-state').textContent()).trim(), 'Closed');
     assert.deepEqual(problems.offOrigin, []);
     assert.deepEqual(problems.errors, []);
   } finally {
