@@ -19,7 +19,7 @@ const WebSocket = createRequire(path.join(process.env.CT_SRC ?? path.resolve("."
 
 const TMP = tmpdir("rescue");
 const AUTH = path.join(TMP, "auth.sqlite");
-let STORE, FEED, OPER, VIEW, srv, base, stations = [];
+let STORE, FEED, OPER, VIEW, SERVE_ARGS, srv, base, stations = [];
 
 before(async () => {
   assert.ok(BIN, "CITYTWIN_BIN is set");
@@ -27,8 +27,9 @@ before(async () => {
   FEED = createToken(AUTH, "feeder", "feed-rescue");
   OPER = createToken(AUTH, "operator", "duty-rescue");
   VIEW = createToken(AUTH, "viewer", "screen-rescue");
-  srv = startServer(["--store", STORE, "--auth-db", AUTH, "--live", path.join(TMP, "live.sqlite"),
-    "--ws-port", "0"]);
+  SERVE_ARGS = ["--store", STORE, "--auth-db", AUTH, "--live", path.join(TMP, "live.sqlite"),
+    "--ws-port", "0"];
+  srv = startServer(SERVE_ARGS);
   base = await srv.ready;
   const r = await req(base, "GET", "/api/v1/layers/fire_stations/items?limit=10000");
   assert.equal(r.status, 200, r.text);
@@ -419,6 +420,23 @@ test("a station's unit sent without an ETA gets the route's ETA at that moment",
     { body: { action: "assign", units: ["tow-truck-3"] }, token: OPER });
   assert.equal(a.status, 200, a.text);
   assert.equal(a.json.assignments[2].planned_eta_s, null);
+});
+
+test("a restart keeps every unit's planned ETA, send and arrival times (and the audit)", async () => {
+  const before = await get("/api/v1/rescue/evaluation");
+  assert.equal(before.status, 200, before.text);
+  assert.ok(before.json.units.length >= 3);
+  const oneId = before.json.incidents[0].id;
+  const audit = (await get(`/api/v1/incidents/${oneId}`)).json.audit;
+  await stopServer(srv);
+  srv = startServer(SERVE_ARGS);
+  base = await srv.ready;
+  const after = await get("/api/v1/rescue/evaluation");
+  assert.equal(after.status, 200, after.text);
+  assert.deepEqual(after.json.units, before.json.units);
+  assert.deepEqual(after.json.stations, before.json.stations);
+  assert.deepEqual(after.json.incidents, before.json.incidents);
+  assert.deepEqual((await get(`/api/v1/incidents/${oneId}`)).json.audit, audit);
 });
 
 test("every screen sees the dispatch and the arrival: a second client over the push", async () => {
