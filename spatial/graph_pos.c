@@ -265,11 +265,8 @@ double *rgraph_piece_points(const rgraph *g, const rgraph_piece *pc, int *n)
             (*n)++;
             break;
         }
-        if (*n > 0 && i + 2 < b)
+        if (*n > 0)   /* a vertex inside the piece (or its end, by rounding) */
             o[2 * *n] = q[0], o[2 * *n + 1] = q[1], (*n)++;
-        else if (*n > 0) {   /* the end of the line (rounding) */
-            o[2 * *n] = q[0], o[2 * *n + 1] = q[1], (*n)++;
-        }
         at += l;
     }
     if (*n == 1)

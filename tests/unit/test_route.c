@@ -215,6 +215,51 @@ static void test_live_speed_reroutes(void)
     rgraph_free(g);
 }
 
+/* A piece's points: the part of the polyline between its two positions,
+ * in driving order; and snapping onto the middle of a street. */
+static void test_piece_points_and_snap(void)
+{
+    rgraph *g = hand_graph();
+    UT_CHECK(g != NULL);
+    if (!g)
+        return;
+    int s = seg_of(g, "r12");   /* 112.4,34.6 -> 112.401,34.6 */
+    double len = g->seg_len[s];
+    rgraph_piece pc = {s, len / 4, 3 * len / 4};
+    int n = 0;
+    double *xy = rgraph_piece_points(g, &pc, &n);
+    UT_EQ_INT(n, 2);
+    UT_NEAR(xy[0], 112.4 + U / 4, 1e-7);
+    UT_NEAR(xy[2], 112.4 + 3 * U / 4, 1e-7);
+    free(xy);
+    pc = (rgraph_piece){s, 3 * len / 4, 0};   /* driven back to its start */
+    xy = rgraph_piece_points(g, &pc, &n);
+    UT_EQ_INT(n, 2);
+    UT_NEAR(xy[0], 112.4 + 3 * U / 4, 1e-7);
+    UT_NEAR(xy[2], 112.4, 1e-9);
+    free(xy);
+    /* 20 m south of r12's middle: on r12, half-way, 20 m off */
+    rgraph_pos p;
+    ct_err err;
+    UT_EQ_INT(rgraph_snap(g, 112.4 + U / 2, 34.6 - 20 / 111194.93, 1500, &p, &err), CT_OK);
+    UT_EQ_INT(p.seg, s);
+    UT_NEAR(p.along_m, len / 2, 0.01);
+    UT_NEAR(p.off_m, 20, 0.01);
+    /* the one-way r12 is left only forward (to node 2), reached from 1 */
+    double *sec = malloc((size_t)g->ns * sizeof *sec);
+    rgraph_seconds(g, NULL, sec);
+    int node[2];
+    double cost[2];
+    rgraph_piece piece[2];
+    UT_EQ_INT(rgraph_pos_ends(g, sec, &p, 1, node, cost, piece), 1);
+    UT_EQ_INT((int)g->node_id[node[0]], 2);
+    UT_NEAR(cost[0], sec[s] / 2, 1e-9);
+    UT_EQ_INT(rgraph_pos_ends(g, sec, &p, 0, node, cost, piece), 1);
+    UT_EQ_INT((int)g->node_id[node[0]], 1);
+    free(sec);
+    rgraph_free(g);
+}
+
 /* ---- the property test: a random grid city ---- */
 
 #define GN 24            /* GN x GN nodes */
@@ -723,6 +768,7 @@ int main(void)
     UT_RUN(test_oneway_forces_detour);
     UT_RUN(test_island_unreachable_and_ties);
     UT_RUN(test_live_speed_reroutes);
+    UT_RUN(test_piece_points_and_snap);
     UT_RUN(test_nearest_matches_brute_force);
     UT_RUN(test_routes_match_reference);
     UT_RUN(test_points_on_segments_match_reference);
