@@ -4,12 +4,15 @@
  * arrival against the planned first arrival; per station, over the units
  * it sent, the count and means. Built from the incidents' own
  * "assignments" and "eta_evaluation", so the figures match GET
- * /api/v1/incidents/{id}. */
+ * /api/v1/incidents/{id}. With ?at=T, the same figures over the incidents
+ * as they were at T (the live history, as GET /api/v1/state?at=T): what a
+ * wall replaying T shows. */
 #include "server/api.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "live/clock.h"
 #include "live/live.h"
 #include "server/api_rescue.h"
 #include "server/serve_live.h"
@@ -68,13 +71,63 @@ static int by_station(const void *a, const void *b)
                   json_string_value(json_object_get(*(json_t *const *)b, "station")));
 }
 
+/* The incidents (a JSON array) now, or as they were at the time in `at`
+ * (ISO 8601 with an offset, or epoch milliseconds); NULL with a 400 or
+ * the history's error sent. */
+static json_t *incidents_at(http_req *r, live_engine *e, const char *at,
+                            int64_t *t)
+{
+    if (!at)
+        return live_incidents_list(e, 0);
+    ct_err err;
+    ct_err_clear(&err);
+    size_t i = 0;
+    while (at[i] >= '0' && at[i] <= '9')
+        i++;
+    long long v = 0;
+    if (i > 0 && !at[i]) {
+        if (http_parse_int("at", at, 0, 253402300799999LL, &v, &err)) {
+            http_reply_ct(r, &err);
+            return NULL;
+        }
+        *t = v;
+    } else {
+        const char *why = live_time_parse(at, t);
+        if (why) {
+            http_reply_error(r, 400, "at '%.60s': %s; give ISO 8601 with a UTC "
+                             "offset or epoch milliseconds", at, why);
+            return NULL;
+        }
+    }
+    json_t *st = NULL;
+    if (live_state_at(e, *t, &st, &err)) {
+        http_reply_ct(r, &err);
+        return NULL;
+    }
+    json_t *list = json_array();
+    const char *k;
+    json_t *inc;
+    json_object_foreach(json_object_get(st, "incidents"), k, inc)
+        json_array_append(list, inc);
+    json_decref(st);
+    return list;
+}
+
 int api_rescue_evaluation(http_req *r)
 {
-    char who[80];
-    if (api_authorize(r, AUTH_VIEWER, who, sizeof who))
+    static const char *const allowed[] = {"at", NULL};
+    http_qparam q[RESCUE_MAX_PARAMS];
+    char buf[256];
+    int nq = rescue_query(r, allowed, q, buf, sizeof buf);
+    if (nq < 0)
         return r->status;
     live_engine *e = api_live(r);
     if (!e)
+        return r->status;
+    const char *at = http_query_get(q, nq, "at");
+    int64_t at_ms = 0;
+    json_t *list = incidents_at(r, e, at, &at_ms);
+    if (!list)
         return r->status;
     rescue_station *fs = NULL;   /* names only: no store, no names */
     int nfs = 0;
@@ -83,7 +136,6 @@ int api_rescue_evaluation(http_req *r)
     sqlite3 *db = http_req_db(r, &err);
     if (db && rescue_stations(db, &fs, &nfs, &err))
         nfs = 0;
-    json_t *list = live_incidents_list(e, 0);
     json_t *rows = json_array(), *units = json_array(), *by = json_object();
     size_t i;
     json_t *inc;
@@ -144,6 +196,9 @@ int api_rescue_evaluation(http_req *r)
         json_array_append(stations, v[j]);
     free(v);
     json_decref(by);
-    return http_reply_json(r, 200, json_pack("{s:o, s:I, s:o, s:o}", "incidents", rows,
-        "count", (json_int_t)json_array_size(rows), "units", units, "stations", stations));
+    json_t *res = json_pack("{s:o, s:I, s:o, s:o}", "incidents", rows,
+        "count", (json_int_t)json_array_size(rows), "units", units, "stations", stations);
+    if (at && res)
+        json_object_set_new(res, "at", live_time_json(at_ms));
+    return http_reply_json(r, 200, res);
 }

@@ -396,6 +396,45 @@ test("evaluation: planned ETA against arrival per unit, per station and per inci
   assert.deepEqual(names, [...names].sort(), "stations in a stable order");
 });
 
+test("evaluation as of a past time (?at=T: what a replaying wall shows)", async () => {
+  const st = stations[0].id, p = midpoint(0, 2);
+  const id = await dispatchedAndArrived(st, 75, p);
+  await new Promise((res) => setTimeout(res, 60));   // dispatch and arrival apart
+  const a = await req(base, "POST", `/api/v1/incidents/${id}/actions`, { body: { action: "arrive" }, token: OPER });
+  assert.equal(a.status, 200, a.text);
+  const tI = Date.parse(a.json.times.intake), tD = Date.parse(a.json.times.dispatch), tA = Date.parse(a.json.times.arrival);
+  assert.ok(tA > tD + 1, `${a.json.times.dispatch} .. ${a.json.times.arrival}`);
+  const mid = new Date(Math.floor((tD + tA) / 2)).toISOString();
+  // the history is written behind the engine: wait (bounded) until it has the arrival
+  let now = null;
+  for (let i = 0; i < 50; i++) {
+    now = await get(`/api/v1/rescue/evaluation?at=${Date.now() + 1000}`);
+    assert.equal(now.status, 200, now.text);
+    const x = now.json.incidents.find((r) => r.id === id);
+    if (x && x.dispatch_to_arrival_s !== null) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const done = now.json.incidents.find((x) => x.id === id);
+  assert.ok(done && done.dispatch_to_arrival_s >= 0, JSON.stringify(done));
+  // between dispatch and arrival: dispatched, en route, the plan known
+  const m = await get(`/api/v1/rescue/evaluation?at=${encodeURIComponent(mid)}`);
+  assert.equal(m.status, 200, m.text);
+  assert.equal(m.json.at, mid);
+  const row = m.json.incidents.find((x) => x.id === id);
+  assert.equal(row.state, "dispatched");
+  assert.equal(row.planned_eta_s, 75);
+  assert.equal(row.dispatch_to_arrival_s, null);
+  const unit = m.json.units.find((u) => u.incident === id);
+  assert.equal(unit.arrived, null);
+  // before the dispatch (epoch milliseconds): not part of the evaluation
+  const before = await get(`/api/v1/rescue/evaluation?at=${tI}`);
+  assert.equal(before.status, 200, before.text);
+  assert.equal(before.json.incidents.some((x) => x.id === id), false);
+  const bad = await get("/api/v1/rescue/evaluation?at=yesterday");
+  assert.equal(bad.status, 400, bad.text);
+  assert.match(bad.json.error.message, /\bat\b/);
+});
+
 test("a station's unit sent without an ETA gets the route's ETA at that moment", async () => {
   const p = midpoint(1, 2), st = stations[Math.min(4, stations.length - 1)].id;
   const c = await req(base, "POST", "/api/v1/incidents", { body: { kind: "fire", ...p }, token: OPER });
