@@ -9,8 +9,11 @@
 // push and, after the arrival, both show the unit's planned ETA against
 // its actual dispatch-to-arrival time (rescue plan row, wall effectiveness
 // panel), matching GET /api/v1/rescue/evaluation; the incident's building
-// is outlined and the routes drawn (recommended on top); the flow goes on
-// to verification and closure from the page's buttons, all audited.
+// is outlined and the routes drawn (recommended on top), building kinds in
+// Chinese; the coverage areas drawn (the station's, the uncovered part);
+// the wall replaying a time before the dispatch shows the evaluation as
+// of then; the flow goes on to verification and closure from the page's
+// buttons, all audited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -93,6 +96,9 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     // and outlined in 3D; every candidate's route is drawn, the
     // recommended one last (on top) and widest
     assert.equal(await page.locator('#buildings li.hit').count(), 1);
+    // building kinds in Chinese (bkind.* keys), not the store's ids
+    const kinds = (await page.locator('#buildings li .kind').allTextContents()).filter(Boolean);
+    assert.ok(kinds.length >= 1 && kinds.every((k) => !/[a-z]/.test(k)), kinds.join(', '));
     // hydrants with distances; water sources / stations listed
     assert.ok(await page.locator('#water li:not(.empty)').count() >= 1, 'water sources or stations around');
     const drawn = await page.evaluate(() => window.citytwin.drawn());
@@ -105,10 +111,27 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     // read-only without a token
     assert.equal(await first.locator('button.dispatch').isDisabled(), true);
 
-    // the coverage overlay loads
+    // the coverage overlay loads: the recommended station's 5-minute area
+    // drawn (as many polygons as the API gives); in 1 minute part of the
+    // city is out of reach: its area drawn too
     await page.locator('#cov-toggle').check();
     await page.waitForFunction(() => document.body.dataset.coverage === '1', null, { timeout: 60000 });
     assert.match(await page.locator('#cov-info').textContent(), /\d/);
+    const areasReady = () => { const a = window.citytwin.drawn().areas; return a.station?.ready && a.uncovered?.ready; };
+    await page.waitForFunction(areasReady, null, { timeout: 120000, polling: 500 });
+    const reach = await api(srv.url, 'GET', `/api/v1/rescue/coverage?minutes=5&station=${place.plan.candidates[0].id}`);
+    assert.equal(reach.status, 200, reach.text);
+    let areas = (await page.evaluate(() => window.citytwin.drawn())).areas;
+    assert.ok(areas.station.polygons >= 1);
+    assert.equal(areas.station.polygons, reach.json.area.coordinates.length);
+    await page.evaluate(() => window.citytwin.coverage(1));
+    await page.waitForFunction(areasReady, null, { timeout: 120000, polling: 500 });
+    const gaps = await api(srv.url, 'GET', '/api/v1/rescue/coverage?minutes=1&area=1&geometry=1');
+    assert.equal(gaps.status, 200, gaps.text);
+    areas = (await page.evaluate(() => window.citytwin.drawn())).areas;
+    assert.ok(areas.uncovered.polygons >= 1, JSON.stringify(areas));
+    assert.equal(areas.uncovered.polygons, gaps.json.uncovered_area.coordinates.length);
+    await page.evaluate(() => window.citytwin.coverage(5));
 
     // a second screen: the wall, its effectiveness panel loaded before the dispatch
     await wall.page.goto(srv.url, { timeout: 60000 });
@@ -167,6 +190,19 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     assert.equal(st.count, 1);
     assert.equal(st.arrived, 1);
     assert.equal(Number(await wall.page.locator('#effect-panel').getAttribute('data-count')), ev.json.count);
+    // replaying a time before the dispatch: the panel shows the figures as
+    // of then (not this dispatch) and says so; back to live, live again
+    const intake = Date.parse(created.json.times.intake);
+    await wall.page.evaluate((at) => window.citytwin.state.startReplay(at, {}), intake);
+    await wall.page.waitForFunction((at) => document.getElementById('effect-panel').dataset.at === at,
+      new Date(intake).toISOString(), { timeout: 60000, polling: 250 });
+    assert.equal(await wall.page.locator(row).count(), 0, 'not dispatched yet at the replayed time');
+    assert.match(await wall.page.locator('#effect-panel .eff-asof').textContent(), /^回放 \d\d:\d\d 时$/);
+    await wall.page.evaluate(() => window.citytwin.state.endReplay());
+    await wall.page.waitForFunction(() => document.getElementById('effect-panel').dataset.at === '',
+      null, { timeout: 60000, polling: 250 });
+    assert.equal(await wall.page.locator(row).count(), 1);
+    assert.equal(await wall.page.locator('#effect-panel .eff-asof').count(), 0);
     fs.writeFileSync(L.artifact('rescue-wall-effect.png'), await wall.page.locator('#p-incidents').screenshot({ timeout: T }));
     // the wall's button leads here
     assert.match(await wall.page.locator('#btn-rescue').getAttribute('href'), /^\/rescue/);

@@ -4,12 +4,14 @@
 // (ECharts, grouped bars), and per incident the first arrival against the
 // planned first arrival. Data: GET /api/v1/rescue/evaluation
 // (docs/RESCUE.md), fetched again when the incidents topic changes (the
-// live state): at once, then at most once a second. Owns only the
-// #effect-panel element.
+// live state): at once, then at most once a second. During a replay
+// (replay.js, state.isReplay()) the figures are those as of the replayed
+// time (?at=T, the incidents as they were then) and the head says so.
+// Owns only the #effect-panel element.
 /* global echarts */
 import * as state from './state.js';
 import { t, onLang } from './i18n.js';
-import { el } from './format.js';
+import { el, clock } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 const TEXT = '#c8d6e8', DIM = '#7f93ad', GRID = '#1d2b42';
@@ -17,6 +19,7 @@ const PLAN = '#5b7fa8', OK = '#34c759', LATE = '#ff9500';
 const MAX_STATIONS = 4, MAX_INCIDENTS = 3;
 const GAP_MS = 1000;   // at most one fetch a second, the first at once
 let data = null, chart = null, timer = null, busy = false, again = false, lastLoad = -Infinity;
+let dataAt = null;   // the replayed time of data (ms), null: live
 
 const rem = () => parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
 const fin = (v) => v !== null && v !== undefined && Number.isFinite(Number(v));
@@ -92,6 +95,9 @@ function render() {
   const units = st.reduce((n, s) => n + s.count, 0), arrived = st.reduce((n, s) => n + s.arrived, 0);
   head.replaceChildren(el('b', null, t('effect.title')),
     el('span', 'dim', t('effect.summary', { n: data?.count ?? 0, u: units, a: arrived })));
+  if (dataAt !== null) head.append(el('span', 'eff-asof', t('effect.asof', { t: clock(dataAt, false) })));
+  root.classList.toggle('replay', dataAt !== null);
+  root.dataset.at = dataAt === null ? '' : new Date(dataAt).toISOString();
   renderChart(box);
   renderList(ul);
   root.dataset.count = String(data?.count ?? 0);
@@ -101,10 +107,15 @@ async function load() {
   if (busy) { again = true; return; }
   busy = true;
   lastLoad = performance.now();
+  const at = state.isReplay() ? state.replayAt() : null;
   try {
-    const r = await fetch('/api/v1/rescue/evaluation', { cache: 'no-cache' });
-    if (r.ok) {
+    const q = at === null ? '' : `?at=${encodeURIComponent(new Date(at).toISOString())}`;
+    const r = await fetch(`/api/v1/rescue/evaluation${q}`, { cache: 'no-cache' });
+    const now = state.isReplay() ? state.replayAt() : null;
+    if (now !== at) again = true;          // the replay moved meanwhile: fetch again
+    else if (r.ok) {
       data = await r.json();
+      dataAt = at;
       render();
       $('effect-panel').dataset.loaded = '1';
     }
@@ -126,7 +137,8 @@ function schedule() {
 
 export function resize() { chart?.resize(); }
 
-// Start: one load now, then again whenever an incident changes.
+// Start: one load now, then again whenever an incident changes (a replay
+// starting, moving or ending changes every topic).
 export function initEffect() {
   if (!$('effect-panel')) return;
   state.onChange((topic) => { if (topic === 'incidents') schedule(); });

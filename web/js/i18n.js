@@ -34,6 +34,13 @@ export function alertTitle(a) {
   return dict[k] ?? a?.title ?? a?.rule ?? '';
 }
 
+// A building kind ("residential") in the current language (bkind.* keys);
+// the kind itself when the dictionaries do not know it.
+export function buildingKind(k) {
+  if (!k) return '';
+  return dict[`bkind.${k}`] ?? cache.zh?.[`bkind.${k}`] ?? k;
+}
+
 // A name in the current language from an object with name / name_en.
 export function nameOf(o) {
   if (!o) return '';

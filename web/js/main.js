@@ -4,7 +4,7 @@
 // no live feed, with the data time) is kept up to date every second.
 /* global Cesium */
 import { loadConfig, config } from './config.js';
-import { initLang, toggleLang, currentLang, t, onLang, nameOf } from './i18n.js';
+import { initLang, toggleLang, currentLang, t, onLang, nameOf, buildingKind } from './i18n.js';
 import * as state from './state.js';
 import * as live from './live.js';
 import { createMap, viewBox, pickLonLat, onClick, requestRender } from './map.js';
@@ -100,7 +100,7 @@ async function onPick(pos, picked) {
   if (b) {
     select(b.id);
     const bState = state.entity('buildings', b.id);
-    showDetails(b.name || b.id, [[t('f.id'), b.id], [t('f.kind'), b.kind], [t('f.height'), b.height && `${num(b.height, 1)} m`],
+    showDetails(b.name || b.id, [[t('f.id'), b.id], [t('f.kind'), buildingKind(b.kind)], [t('f.height'), b.height && `${num(b.height, 1)} m`],
       [t('f.levels'), b.levels], [t('f.district'), b.district], [t('f.source'), b.source], [t('f.live'), bState?.state]]);
     return;
   }

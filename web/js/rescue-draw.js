@@ -2,7 +2,10 @@
 // view itself is map.js, the buildings tiles.js): the incident marker, its
 // building's outline, the candidate routes (recommended first and
 // brightest), stations, hydrants and other resources as points, and the
-// 5-minute coverage gaps. Primitive collections, as layers.js does.
+// 5-minute coverage: the roads no station reaches in time (lines), the
+// area the recommended station reaches and the area no station reaches
+// (translucent polygons, one Primitive per area). Primitive collections,
+// as layers.js does.
 /* global Cesium */
 import { requestRender } from './map.js';
 
@@ -11,14 +14,16 @@ const COL = {
   hospital: '#34c759', police: '#b388ff', water: '#4fc3f7', uncovered: '#ff3b30', building: '#ff3b30',
 };
 let scene = null;
-let routes, points, labels, outline, coverage;
+let routes, points, labels, outline, coverage, areaLayer;
 let drawnRoutes = [], drawnBuilding = null;   // what is drawn, for summary()
+const areas = {};             // name -> {prim, polygons, ready}
 const colour = (css, a = 1) => Cesium.Color.fromCssColorString(css).withAlpha(a);
 const LIFT = 4;   // metres above the ellipsoid: lines stay above the base map
 
 export function initDraw(widget) {
   const C = Cesium;
   scene = widget.scene;
+  areaLayer = scene.primitives.add(new C.PrimitiveCollection());   // under everything else
   coverage = scene.primitives.add(new C.PolylineCollection());
   routes = scene.primitives.add(new C.PolylineCollection());
   outline = scene.primitives.add(new C.PolylineCollection());
@@ -107,14 +112,63 @@ export function drawCoverage(multi) {
   requestRender();
 }
 
-export function clearCoverage() { coverage?.removeAll(); requestRender(); }
+// An area (GeoJSON Polygon or MultiPolygon, holes kept) as one Primitive
+// of polygon instances just above the ground, flat and translucent: one
+// draw call however many polygons. Built by Cesium's workers; in
+// requestRenderMode nothing renders unless asked, so ask until ready.
+const AREA = { station: [COL.best, 0.18], uncovered: [COL.uncovered, 0.35] };   // colour, opacity
+export function drawArea(name, geom) {
+  clearArea(name);
+  const [css, alpha] = AREA[name];
+  const C = Cesium;
+  const polys = geom?.type === 'MultiPolygon' ? geom.coordinates : geom?.type === 'Polygon' ? [geom.coordinates] : [];
+  const ring = (r) => C.Cartesian3.fromDegreesArray(r.flatMap(([lon, lat]) => [lon, lat]));
+  const color = C.ColorGeometryInstanceAttribute.fromColor(colour(css, alpha));
+  const instances = [];
+  for (const rings of polys) {
+    if (!(rings?.[0]?.length >= 4)) continue;
+    const hierarchy = new C.PolygonHierarchy(ring(rings[0]),
+      rings.slice(1).filter((r) => r.length >= 4).map((r) => new C.PolygonHierarchy(ring(r))));
+    instances.push(new C.GeometryInstance({
+      geometry: new C.PolygonGeometry({ polygonHierarchy: hierarchy, height: 0.5,
+        vertexFormat: C.PerInstanceColorAppearance.FLAT_VERTEX_FORMAT }),
+      attributes: { color } }));
+  }
+  const a = { prim: null, polygons: instances.length, ready: instances.length === 0 };
+  areas[name] = a;
+  if (!instances.length) { requestRender(); return; }   // an empty primitive never becomes ready
+  a.prim = areaLayer.add(new C.Primitive({ geometryInstances: instances,
+    appearance: new C.PerInstanceColorAppearance({ flat: true, translucent: true }), asynchronous: true }));
+  let n = 0;
+  const iv = setInterval(() => {
+    requestRender();
+    if (a.prim?.ready || areas[name] !== a || ++n > 1200) {
+      clearInterval(iv);
+      if (a.prim?.ready) { a.ready = true; requestRender(); }
+    }
+  }, 100);
+}
+
+function clearArea(name) {
+  const a = areas[name];
+  if (a?.prim) areaLayer.remove(a.prim);   // destroys it
+  delete areas[name];
+}
+
+export function clearCoverage() {
+  coverage?.removeAll();
+  for (const name of Object.keys(areas)) clearArea(name);
+  requestRender();
+}
 
 // What is drawn, for tests and the console: the routes in drawing order
 // (the recommended one last, on top), the highlighted building and the
-// number of lines of its outline and of the coverage gaps.
+// number of lines of its outline and of the coverage gaps, and per area
+// its number of polygons and whether it is on the screen yet.
 export function summary() {
   return { routes: drawnRoutes.map((r) => ({ ...r })), building: drawnBuilding,
-    outline: outline?.length ?? 0, coverage: coverage?.length ?? 0 };
+    outline: outline?.length ?? 0, coverage: coverage?.length ?? 0,
+    areas: Object.fromEntries(Object.entries(areas).map(([k, a]) => [k, { polygons: a.polygons, ready: a.ready }])) };
 }
 
 // Look at the incident from the south, far enough to see every route's

@@ -2,7 +2,7 @@
 // and timeline, the flow buttons, the recommended stations (ETA, route
 // length, a dispatch button each), the resources and buildings around.
 // Rendering only: data and actions are rescue.js's.
-import { t, nameOf } from './i18n.js';
+import { t, nameOf, buildingKind } from './i18n.js';
 import { el, num, clock, toMs } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -143,7 +143,7 @@ export function renderContext(ctx, error) {
   ul.replaceChildren();
   for (const b of ctx.buildings.slice(0, 12)) {
     const li = el('li', b.contains_point ? 'hit' : '');
-    li.append(el('span', 'name', nameOf(b) || b.id), el('span', 'kind', b.kind ?? ''),
+    li.append(el('span', 'name', nameOf(b) || b.id), el('span', 'kind', buildingKind(b.kind)),
       el('span', 'val', Number.isFinite(b.height) ? `${num(b.height, 0)} m` : '—'),
       el('span', 'val', b.contains_point ? t('rescue.here') : dist(b.distance_m)));
     ul.append(li);

@@ -6,7 +6,7 @@
 // sessionStorage, and the live connection (live.js): another screen's
 // change to the incident reaches this one.
 import { loadConfig } from './config.js';
-import { initLang, toggleLang, currentLang, t, onLang, apply } from './i18n.js';
+import { initLang, toggleLang, currentLang, t, onLang, apply, nameOf } from './i18n.js';
 import * as state from './state.js';
 import * as live from './live.js';
 import { createMap, requestRender } from './map.js';
@@ -119,17 +119,37 @@ async function loadAround() {
   if (c.status === 'fulfilled') ctx = c.value; else ctxErr = c.reason.message;
 }
 
-async function toggleCoverage(on) {
-  if (!on) { draw.clearCoverage(); $('cov-info').textContent = ''; return; }
+// Coverage in `minutes` (the checkbox: 5, the national norm): the roads
+// and the area no station reaches (red), and the area the recommended
+// station reaches (translucent), from /api/v1/rescue/coverage.
+let covSeq = 0;
+async function showCoverage(minutes = 5) {
+  const seq = ++covSeq;
   $('cov-info').textContent = '…';
+  delete document.body.dataset.coverage;
+  const best = plan?.candidates?.[0];
   try {
-    const cov = await getJson('/api/v1/rescue/coverage?minutes=5');
-    draw.drawCoverage(cov.uncovered);
-    $('cov-info').textContent = t('rescue.covered', { p: Number(cov.covered_pct).toFixed(1) });
+    const [all, one] = await Promise.all([getJson(`/api/v1/rescue/coverage?minutes=${minutes}&area=1`),
+      best ? getJson(`/api/v1/rescue/coverage?minutes=${minutes}&station=${encodeURIComponent(best.id)}`) : null]);
+    if (seq !== covSeq) return;
+    draw.drawCoverage(all.uncovered);
+    draw.drawArea('uncovered', all.uncovered_area);
+    draw.drawArea('station', one?.area);
+    $('cov-info').textContent = t('rescue.covered', { p: Number(all.covered_pct).toFixed(1) })
+      + (one ? ` · ${t('rescue.reach_km2', { n: nameOf(best) || best.id, m: minutes, a: Number(one.area_km2).toFixed(1) })}` : '');
     document.body.dataset.coverage = '1';
   } catch (e) {
-    $('cov-info').textContent = e.message;
+    if (seq === covSeq) $('cov-info').textContent = e.message;
   }
+}
+
+function toggleCoverage(on) {
+  if (on) return showCoverage(5);
+  covSeq++;
+  draw.clearCoverage();
+  $('cov-info').textContent = '';
+  delete document.body.dataset.coverage;
+  return null;
 }
 
 function renderStatus() {
@@ -203,7 +223,8 @@ async function main() {
 }
 
 // For tests and the console.
-window.citytwin = { state, live, incident: () => inc, plan: () => plan, requestRender, drawn: draw.summary };
+window.citytwin = { state, live, incident: () => inc, plan: () => plan, requestRender, drawn: draw.summary,
+  coverage: (minutes) => showCoverage(minutes) };
 
 main().catch((e) => {
   console.error('rescue: start-up failed:', e);
