@@ -39,6 +39,9 @@ async function fetchItems(layer, bbox) {
 }
 
 const C = () => Cesium;
+// Marker and label sizes follow the wall like the panels do: the root font
+// size is 15 px at 1920x1080 and 30 px on a 4K wall (css/wall.css).
+const px = (n) => Math.round(n * (parseFloat(getComputedStyle(document.documentElement).fontSize) || 15) / 15);
 const colour = (css, a = 1) => C().Color.fromCssColorString(css).withAlpha(a);
 
 function linesOf(geom) {
@@ -78,35 +81,125 @@ function waterColour(id) {
   return colour('#4fc3f7');
 }
 
+// Roads: one Primitive of polyline instances with a per-instance colour
+// (one draw call, colours in a batch table): recolouring a segment writes
+// 4 bytes, not a material per polyline (a PolylineCollection with 22,000
+// materials costs 22,000 draw commands a frame). Geometry is loaded once.
 async function loadRoads(bbox) {
   const feats = await fetchItems('roads', bbox);
-  const coll = new (C().PolylineCollection)();
-  const byId = new Map();
+  const instances = [];
+  const byId = new Map();       // road id -> [instance id objects]
   for (const f of feats) {
-    const major = /primary|trunk|motorway|arterial|主干|快速/.test(f.properties.kind ?? '');
+    const major = /primary|trunk|motorway|arterial|主干|快速/.test(`${f.properties.kind ?? ''} ${f.properties.class ?? ''}`);
     for (const line of linesOf(f.geometry)) {
       if (line.length < 2) continue;
-      const pl = coll.add({
-        positions: C().Cartesian3.fromDegreesArray(line.flatMap(([x, y]) => [x, y])),
-        width: major ? 2.5 : 1.5,
-        material: C().Material.fromType('Color', { color: roadColour(f.id) }),
-        id: { layer: 'roads', id: f.id },
-      });
+      const ref = { layer: 'roads', id: f.id };
+      instances.push(new (C().GeometryInstance)({
+        geometry: new (C().PolylineGeometry)({
+          positions: C().Cartesian3.fromDegreesArrayHeights(line.flatMap(([x, y]) => [x, y, 1])),
+          width: px(major ? 2.5 : 1.5),
+          vertexFormat: C().PolylineColorAppearance.VERTEX_FORMAT,
+          arcType: C().ArcType.NONE,
+        }),
+        id: ref,
+        attributes: { color: C().ColorGeometryInstanceAttribute.fromColor(roadColour(f.id)) },
+      }));
       if (!byId.has(f.id)) byId.set(f.id, []);
-      byId.get(f.id).push(pl);
+      byId.get(f.id).push(ref);
     }
   }
-  widget.scene.primitives.add(coll);
-  layers.roads = { prims: [coll], byId };
-  state.onChange((topic, ids) => {
-    if (topic !== 'traffic') return;
-    const list = ids ?? [...byId.keys()];
-    for (const id of list) for (const pl of byId.get(id) ?? []) pl.material.uniforms.color = roadColour(id);
-    requestRender();
+  layers.roads = { prims: [], byId, attrs: new Map(), colours: new Map(), ready: false };
+  if (!instances.length) return;         // an empty primitive never becomes ready
+  const prim = new (C().Primitive)({
+    geometryInstances: instances,
+    appearance: new (C().PolylineColorAppearance)({ translucent: true }),
+    asynchronous: true,
+  });
+  widget.scene.primitives.add(prim);
+  layers.roads.prims.push(prim);
+  if (layers.roads.visible === false) prim.show = false;
+  await untilReady(prim);
+  // cache each instance's attribute setter once, in creation order (cheap)
+  for (const [id, refs] of byId) layers.roads.attrs.set(id, refs.map((r) => prim.getGeometryInstanceAttributes(r)));
+  layers.roads.ready = true;
+  markDirty('roads', null);
+  state.onChange((topic, ids) => { if (topic === 'traffic') markDirty('roads', ids); });
+}
+
+// An asynchronous primitive is built by workers over several frames; in
+// requestRenderMode nothing renders unless asked, so ask until it is ready.
+function untilReady(prim) {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const iv = setInterval(() => {
+      if (prim.ready) { clearInterval(iv); requestRender(); resolve(); return; }
+      if (++n > 1200) { clearInterval(iv); reject(new Error('the road primitive did not become ready in 2 min')); return; }
+      requestRender();
+    }, 100);
   });
 }
 
+// ---- batched restyling ----------------------------------------------------
+// Deltas only mark entities dirty; colours are written once per animation
+// frame, whatever the message rate, and only for the entities that changed
+// (a snapshot marks the whole layer).
+const dirty = new Map();      // layer -> Set of ids | 'all'
+let flushQueued = false;
+
+function markDirty(layer, ids) {
+  const cur = dirty.get(layer);
+  if (ids === null || cur === 'all') dirty.set(layer, 'all');
+  else {
+    const set = cur ?? new Set();
+    for (const id of ids) set.add(id);
+    dirty.set(layer, set);
+  }
+  if (!flushQueued) { flushQueued = true; requestAnimationFrame(flush); }
+}
+
+const RESTYLE = {
+  roads: (l, id) => {
+    const c = roadColour(id);
+    l.colours.set(id, c.toCssColorString());
+    for (const a of l.attrs.get(id) ?? []) a.color = C().ColorGeometryInstanceAttribute.toValue(c, a.color);
+  },
+  car_parks: (l, id) => { const p = l.byId.get(id); if (p) p.color = parkColour(id); },
+  water_stations: (l, id) => { const p = l.byId.get(id); if (p) p.color = waterColour(id); },
+};
+
+function flush() {
+  flushQueued = false;
+  let any = false;
+  for (const [name, ids] of dirty) {
+    const l = layers[name];
+    if (name === 'incidents') { drawIncidents?.(); any = true; continue; }
+    if (!l || (name === 'roads' && !l.ready)) continue;
+    const fn = RESTYLE[name];
+    for (const id of ids === 'all' ? l.byId.keys() : ids) fn(l, id);
+    any = true;
+  }
+  dirty.clear();
+  if (any) requestRender();
+}
+
+// The colour an item is drawn in now (CSS), for the details and for tests.
+export function colourOf(layer, id) {
+  const l = layers[layer];
+  if (!l) return null;
+  if (layer === 'roads') return l.colours.get(id) ?? null;
+  return l.byId.get(id)?.color?.toCssColorString() ?? null;
+}
+
+// Where an item is on the screen now ({x, y} CSS pixels of the map canvas), or null.
+export function windowPos(layer, id) {
+  const p = layers[layer]?.byId.get(id);
+  if (!p?.position) return null;
+  const w = C().SceneTransforms.worldToWindowCoordinates(widget.scene, p.position);
+  return w ? { x: w.x, y: w.y } : null;
+}
+
 async function loadPoints(layer, topic, colourFn, size) {
+  // colourFn: the initial colour; later changes go through RESTYLE[layer]
   const feats = await fetchItems(layer);
   const coll = new (C().PointPrimitiveCollection)();
   const byId = new Map();
@@ -116,23 +209,24 @@ async function loadPoints(layer, topic, colourFn, size) {
     if (f.properties.name || f.properties.name_en) names.set(f.id, { name: f.properties.name, name_en: f.properties.name_en });
     byId.set(f.id, coll.add({
       position: C().Cartesian3.fromDegrees(x, y, 2),
-      pixelSize: size,
+      pixelSize: px(size),
       color: colourFn(f.id),
       outlineColor: colour('#08111f'),
       outlineWidth: 1,
+      // water stations (tens) stay visible behind buildings; car parks
+      // (thousands) do not clutter the view through them
+      disableDepthTestDistance: layer === 'water_stations' ? Number.POSITIVE_INFINITY : 0,
       id: { layer, id: f.id },
     }));
   }
   widget.scene.primitives.add(coll);
-  layers[layer] = { prims: [coll], byId };
-  state.onChange((tp, ids) => {
-    if (tp !== topic) return;
-    for (const id of ids ?? [...byId.keys()]) { const p = byId.get(id); if (p) p.color = colourFn(id); }
-    requestRender();
-  });
+  layers[layer] = { prims: [coll], byId, size };
+  state.onChange((tp, ids) => { if (tp === topic) markDirty(layer, ids); });
 }
 
-// Incidents come from live state only: rebuilt on every change (few).
+// Incidents come from live state only: rebuilt (once a frame at most) on
+// every change; there are tens, not thousands.
+let drawIncidents = null;
 function setupIncidents() {
   const pts = new (C().PointPrimitiveCollection)();
   const labels = new (C().LabelCollection)();
@@ -145,19 +239,20 @@ function setupIncidents() {
       if (x.open === false || !Number.isFinite(x.lon) || !Number.isFinite(x.lat)) continue;
       const pos = C().Cartesian3.fromDegrees(x.lon, x.lat, 30);
       const c = x.kind === 'flood' ? '#2f8cff' : x.kind === 'accident' ? '#ff9500' : '#ff3b30';
-      pts.add({ position: pos, pixelSize: 26, color: colour(c, 0.35), outlineColor: colour(c), outlineWidth: 4,
+      pts.add({ position: pos, pixelSize: px(26), color: colour(c, 0.35), outlineColor: colour(c), outlineWidth: px(4),
         disableDepthTestDistance: Number.POSITIVE_INFINITY, id: { layer: 'incidents', id } });
-      pts.add({ position: pos, pixelSize: 9, color: colour('#ffffff'),
+      pts.add({ position: pos, pixelSize: px(9), color: colour('#ffffff'),
         disableDepthTestDistance: Number.POSITIVE_INFINITY, id: { layer: 'incidents', id } });
       labels.add({ position: pos, text: `${t(`kind.${x.kind}`)} · ${t(`istate.${x.state}`)}`,
-        font: '600 18px sans-serif', fillColor: colour('#ffffff'), outlineColor: colour('#000000'),
+        font: `600 ${px(18)}px sans-serif`, fillColor: colour('#ffffff'), outlineColor: colour('#000000'),
         outlineWidth: 3, style: C().LabelStyle.FILL_AND_OUTLINE,
-        pixelOffset: new (C().Cartesian2)(0, -30), disableDepthTestDistance: Number.POSITIVE_INFINITY });
+        pixelOffset: new (C().Cartesian2)(0, -px(30)), disableDepthTestDistance: Number.POSITIVE_INFINITY });
     }
     for (const p of layers.incidents.prims) p.show = layers.incidents.visible !== false;
     requestRender();
   };
-  state.onChange((topic) => { if (topic === 'incidents') draw(); });
+  drawIncidents = draw;
+  state.onChange((topic) => { if (topic === 'incidents') markDirty('incidents', null); });
   onLang(draw);
   draw();
 }
@@ -179,7 +274,7 @@ async function loadDistricts() {
     const d = { id: f.id, name: f.properties.name, name_en: f.properties.name_en, bbox: [w, s, e, n], rings };
     districts.push(d);
     d.label = labels.add({ position: C().Cartesian3.fromDegrees((w + e) / 2, (s + n) / 2, 50), text: nameOf(d),
-      font: '500 20px sans-serif', fillColor: colour('#9fc6ea', 0.9), outlineColor: colour('#000000'),
+      font: `500 ${px(20)}px sans-serif`, fillColor: colour('#9fc6ea', 0.9), outlineColor: colour('#000000'),
       outlineWidth: 3, style: C().LabelStyle.FILL_AND_OUTLINE,
       distanceDisplayCondition: new (C().DistanceDisplayCondition)(8000, 600000) });
   }
@@ -203,6 +298,17 @@ export async function addLayers(w, bbox) {
     try { await p; } catch (e) { console.warn(`layers: ${name} not shown:`, e.message); }
   }
   requestRender();
+}
+
+// The wall changed size: markers and labels follow (road widths are fixed
+// in their geometry at load).
+export function rescale() {
+  for (const name of ['car_parks', 'water_stations']) {
+    const l = layers[name];
+    if (l) for (const p of l.byId.values()) p.pixelSize = px(l.size);
+  }
+  for (const d of districts) if (d.label) d.label.font = `500 ${px(20)}px sans-serif`;
+  drawIncidents?.();
 }
 
 export function setVisible(name, on) {

@@ -29,10 +29,10 @@ const withRate = (t) => (RATE_HZ[t.topic] && t.max_rate_hz === undefined
   ? { ...t, max_rate_hz: RATE_HZ[t.topic] } : t);
 let topics = state.TOPICS.map((t) => withRate({ topic: t }));
 const statusListeners = new Set();
-const counters = { frames: 0, deltas: 0, snapshots: 0, resets: 0, reconnects: 0 };
+const counters = { frames: 0, deltas: 0, snapshots: 0, resets: 0, reconnects: 0, slowdowns: 0 };
 
 export function onStatus(fn) { statusListeners.add(fn); fn(status, detail); return () => statusListeners.delete(fn); }
-export function getStatus() { return { status, detail, epoch, offset, clockOffset, counters: { ...counters } }; }
+export function getStatus() { return { status, detail, epoch, offset, clockOffset, counters: { ...counters }, topics }; }
 export function serverNow() { return Date.now() + clockOffset; }
 
 function setStatus(s, d = '') {
@@ -73,7 +73,6 @@ export function subscribe(list) {
   send({ op: 'subscribe', topics });
 }
 
-export function disconnectForTest() { if (ws) ws.close(4000, 'test'); }
 
 function connect() {
   clearTimers();
@@ -93,9 +92,19 @@ function connect() {
     if (ev.code && ev.code !== 1000 && ev.code !== 1006 && ev.code !== 4000) {
       console.info(`live: closed ${ev.code} ${ev.reason}`);
     }
+    if (ev.code === 4008) slowDown();
     retry();
   };
   ws.onerror = () => { /* onclose follows */ };
+}
+
+// Dropped as too slow (4008): this screen cannot keep up with the busiest
+// topics at their rate; ask them half as often from now on (not below one
+// burst per 10 s). The resume after it loses nothing: the server coalesces.
+function slowDown() {
+  counters.slowdowns++;
+  topics = topics.map((t) => (RATE_HZ[t.topic]
+    ? { ...t, max_rate_hz: Math.max(0.1, (t.max_rate_hz ?? RATE_HZ[t.topic]) / 2) } : t));
 }
 
 function retry() {
@@ -140,6 +149,8 @@ function onFrame(text) {
       state.applySnapshot(m.topic, m.items, serverNow());
       break;
     case 'delta':
+      // also the later parts of a big snapshot ("part", "more"): whole
+      // values of further entities, merged like any delta
       counters.deltas++;
       track(m);
       state.applyDelta(m.topic, m.items, serverNow());

@@ -7,9 +7,9 @@ import { loadConfig, config } from './config.js';
 import { initLang, toggleLang, currentLang, t, onLang, nameOf, buildingKind } from './i18n.js';
 import * as state from './state.js';
 import * as live from './live.js';
-import { createMap, viewBox, pickLonLat, onClick, requestRender } from './map.js';
+import { createMap, viewBox, pickLonLat, onClick, requestRender, viewer } from './map.js';
 import { addTiles, getTileset, featureInfo, select } from './tiles.js';
-import { addLayers, setVisible, districtList, districtAt } from './layers.js';
+import { addLayers, setVisible, districtList, districtAt, colourOf, windowPos, rescale } from './layers.js';
 import { initPanels, setDistricts, setDistrict, getDistrict, resize } from './panels.js';
 import { initEffect } from './effect-panel.js';
 import { initReplay } from './replay.js';
@@ -161,12 +161,14 @@ async function main() {
     show: (d) => drill(d), onState: (on) => $('btn-tour').classList.toggle('on', on) });
   $('btn-tour').addEventListener('click', () => toggleTour());
   await initReplay(() => renderStatus());
-  window.addEventListener('resize', () => { resize(); requestRender(); });
+  window.addEventListener('resize', () => { resize(); rescale(); requestRender(); });
   document.body.dataset.ready = '1';
 }
 
-// For tests and the console: read-only views of the page's state.
-window.citytwin = { state, live, config: () => config(), stopTour, requestRender };
+// For tests and the console: read-only views of the page's state (what
+// each layer draws an item in, and where), nothing that changes behaviour.
+window.citytwin = { state, live, config: () => config(), stopTour, requestRender,
+  layers: { colourOf, windowPos }, district: () => getDistrict()?.id ?? null, viewer };
 
 main().catch((e) => {
   console.error('citytwin: start-up failed:', e);

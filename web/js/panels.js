@@ -25,8 +25,11 @@ const TEXT = '#c8d6e8', DIM = '#7f93ad', GRID = '#1d2b42';
 const TREND_SPAN_MS = 60 * 60000;   // the trend chart shows the last hour
 
 export function setDistricts(list) { districtNames = new Map(list.map((d) => [d.id, d])); schedule(); }
-export function setDistrict(d) { district = d; schedule(); }
+export function setDistrict(d) { district = d; seedTrend(place()); schedule(); }
 export function getDistrict() { return district; }
+
+// The place the panels show: a drilled-down district or the city.
+const place = () => district?.id ?? 'city';
 
 function placeVitals() {
   const v = state.get('vitals');
@@ -57,8 +60,8 @@ const KPIS = [
 ];
 
 function trendArrow(key, cur) {
-  const tr = state.vitalsTrend();
-  if (district || tr.length < 2 || !Number.isFinite(cur)) return '';
+  const tr = trendSamples();
+  if (tr.length < 2 || !Number.isFinite(cur)) return '';
   const now = tr[tr.length - 1][0];
   const past = tr.find(([ms]) => ms >= now - 15 * 60000)?.[1]?.[key];
   if (!Number.isFinite(past) || Math.abs(cur - past) < 1e-9) return '→';
@@ -87,18 +90,37 @@ function renderVitals() {
   renderTrend();
 }
 
+// The samples the trend chart and arrows use: the place's live trend, or
+// in replay the hour before the replayed moment from the history API.
+function trendSamples() {
+  if (!state.isReplay()) return state.vitalsTrend(place());
+  const key = `${place()}@${state.replayAt()}`;
+  if (replayTrend.key !== key) {
+    replayTrend = { key, samples: [] };
+    const at = state.replayAt();
+    fetchSeries(place(), at - TREND_SPAN_MS, at).then((series) => {
+      if (replayTrend.key === key) { replayTrend.samples = state.samplesOf(series); schedule(); }
+    });
+  }
+  return replayTrend.samples;
+}
+let replayTrend = { key: null, samples: [] };
+
 function renderTrend() {
   const c = chart('chart-trend');
   if (!c) return;
-  const tr = state.vitalsTrend();
+  const tr = trendSamples();
+  const end = state.isReplay() ? state.replayAt() : Math.max(tr[tr.length - 1]?.[0] ?? 0, serverNow());
   const f = rem();
+  // which place and moment the chart shows (for the console and the tests)
+  c.getDom().dataset.place = place();
+  c.getDom().dataset.replay = state.isReplay() ? String(state.replayAt()) : '';
   c.setOption({
     animation: false,
     grid: { left: f * 2.6, right: f * 2.6, top: f * 1.8, bottom: f * 1.6 },
     legend: { top: 0, textStyle: { color: DIM, fontSize: f * 0.75 }, itemHeight: f * 0.5,
       data: [t('kpi.tpi'), t('kpi.parking')] },
-    xAxis: { type: 'time', min: (tr[tr.length - 1]?.[0] ?? serverNow()) - TREND_SPAN_MS,
-      max: Math.max(tr[tr.length - 1]?.[0] ?? 0, serverNow()),
+    xAxis: { type: 'time', min: end - TREND_SPAN_MS, max: end,
       axisLabel: { color: DIM, fontSize: f * 0.7, hideOverlap: true, formatter: (v) => clock(v, false) },
       axisLine: { lineStyle: { color: GRID } }, splitLine: { show: false } },
     yAxis: [
@@ -312,24 +334,32 @@ function schedule() {
   setTimeout(() => requestAnimationFrame(() => { lastRender = performance.now(); renderAll(); }), wait);
 }
 
-// The trend of the last hour from the history API, when the server has it
-// (config links.history; GET ?entity=city&indicator=K&from&to&step -> [[t, v]]).
-async function seedTrend() {
+// A place's vitals series from the history API, when the server has it
+// (config links.history; GET ?entity=P&indicator=K&from&to&step -> [[t, v]]).
+async function fetchSeries(placeId, from, to) {
   const h = config().links?.history;
-  if (!h) return;
-  const to = serverNow(), from = to - TREND_SPAN_MS;
   const series = {};
+  if (!h) return series;
   for (const key of ['tpi', 'parking_occupancy']) {
-    const qs = new URLSearchParams({ entity: 'city', indicator: key, from: new Date(from).toISOString(),
+    const qs = new URLSearchParams({ entity: placeId, indicator: key, from: new Date(from).toISOString(),
       to: new Date(to).toISOString(), step: '60' });
     try {
       const r = await fetch(`${h}?${qs}`);
       if (!r.ok) continue;
       const rows = await r.json();
-      series[key] = (Array.isArray(rows) ? rows : rows.series ?? []).map(([tt, v]) => [toMs(tt), v]);
+      series[key] = (Array.isArray(rows) ? rows : rows.points ?? rows.series ?? []).map(([tt, v]) => [toMs(tt), v]);
     } catch { /* no trend history */ }
   }
-  state.seedTrend(series);
+  return series;
+}
+
+// The last hour of a place's trend, once per place (the live samples go on).
+const seeded = new Set();
+async function seedTrend(placeId) {
+  if (seeded.has(placeId)) return;
+  seeded.add(placeId);
+  const to = serverNow();
+  state.seedTrend(placeId, await fetchSeries(placeId, to - TREND_SPAN_MS, to));
   schedule();
 }
 
@@ -347,7 +377,7 @@ export function initPanels(opts = {}) {
   onDistrict = opts.onDistrict ?? null;
   wireTpiClick();
   setInterval(() => { state.tickTrend(serverNow()); schedule(); }, 30000);
-  seedTrend();
+  seedTrend('city');
   state.onChange((topic) => {
     if (['vitals', 'alerts', 'incidents', 'water', 'parking'].includes(topic)) schedule();
   });

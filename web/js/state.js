@@ -10,8 +10,9 @@ const live = Object.fromEntries(TOPICS.map((t) => [t, new Map()]));
 let replay = null;            // {at, topics} while replaying
 let lastDataMs = null;        // server time of the last live message with data
 const listeners = new Set();
-// Client-side trend of the city vitals: [serverMs, fields] samples.
-const trend = [];
+// Client-side trend of the vitals, per place (city and each district):
+// place id -> [serverMs, fields] samples, one per 10 s at most.
+const trends = new Map();
 const TREND_MAX = 720;
 
 export function onChange(fn) { listeners.add(fn); return () => listeners.delete(fn); }
@@ -29,32 +30,43 @@ export function entity(topic, id) { return current()[topic]?.get(id); }
 export function isReplay() { return replay !== null; }
 export function replayAt() { return replay?.at ?? null; }
 export function lastData() { return lastDataMs; }
-export function vitalsTrend() { return trend; }
+export function vitalsTrend(place = 'city') { return trends.get(place) ?? []; }
 
-function sampleTrend(serverMs) {
-  const c = live.vitals.get('city');
-  if (!c) return;
-  const last = trend[trend.length - 1];
-  if (last && serverMs - last[0] < 10000) { last[1] = { ...c }; return; }
-  trend.push([serverMs, { ...c }]);
-  if (trend.length > TREND_MAX) trend.splice(0, trend.length - TREND_MAX);
+function samplePlace(place, serverMs) {
+  const v = live.vitals.get(place);
+  if (!v) return;
+  if (!trends.has(place)) trends.set(place, []);
+  const tr = trends.get(place);
+  const last = tr[tr.length - 1];
+  if (last && serverMs - last[0] < 10000) { last[1] = { ...v }; return; }
+  tr.push([serverMs, { ...v }]);
+  if (tr.length > TREND_MAX) tr.splice(0, tr.length - TREND_MAX);
 }
 
-// Called every few seconds: the trend line goes on while values hold still.
-export function tickTrend(serverMs) { if (!replay && lastDataMs) sampleTrend(serverMs); }
+function sampleTrend(serverMs, ids) { for (const id of ids ?? [...live.vitals.keys()]) samplePlace(id, serverMs); }
 
-// Seed the trend from the history API: series = {key: [[ms, v], ...]}.
-export function seedTrend(series) {
+// Called every few seconds: the trend line goes on while values hold still.
+export function tickTrend(serverMs) { if (!replay && lastDataMs) sampleTrend(serverMs, null); }
+
+// {key: [[ms, v], ...]} (history API series) -> [[ms, fields]] by time.
+export function samplesOf(series) {
   const byT = new Map();
   for (const [key, rows] of Object.entries(series)) {
     for (const [ms, v] of rows) {
+      if (!Number.isFinite(ms)) continue;
       if (!byT.has(ms)) byT.set(ms, {});
       byT.get(ms)[key] = v;
     }
   }
-  const old = trend.splice(0);
-  for (const ms of [...byT.keys()].sort((a, b) => a - b)) trend.push([ms, byT.get(ms)]);
-  trend.push(...old.filter(([ms]) => ms > (trend[trend.length - 1]?.[0] ?? 0)));
+  return [...byT.keys()].sort((a, b) => a - b).map((ms) => [ms, byT.get(ms)]);
+}
+
+// Seed a place's trend from the history API; live samples after it stay.
+export function seedTrend(place, series) {
+  const tr = trends.get(place) ?? [];
+  const seeded = samplesOf(series);
+  const lastSeed = seeded[seeded.length - 1]?.[0] ?? 0;
+  trends.set(place, [...seeded, ...tr.filter(([ms]) => ms > lastSeed)]);
 }
 
 // A whole topic from a snapshot.
@@ -64,7 +76,7 @@ export function applySnapshot(topic, items, serverMs) {
   m.clear();
   for (const [id, v] of Object.entries(items ?? {})) m.set(id, { ...v });
   lastDataMs = serverMs;
-  if (topic === 'vitals') sampleTrend(serverMs);
+  if (topic === 'vitals') sampleTrend(serverMs, null);
   if (!replay) emit(topic, null);
 }
 
@@ -83,7 +95,7 @@ export function applyDelta(topic, items, serverMs) {
     ids.push(id);
   }
   lastDataMs = serverMs;
-  if (topic === 'vitals') sampleTrend(serverMs);
+  if (topic === 'vitals') sampleTrend(serverMs, ids);
   if (!replay) emit(topic, ids);
 }
 
