@@ -12,6 +12,10 @@
 
 /* A point farther than this from every road is not routed (422). */
 #define RESCUE_SNAP_MAX_M 1500.0
+/* A divided road's other carriageway is taken into account when it is at
+ * most this much farther from the point than the nearest one, and this
+ * close to it (rgraph_snap_twin). */
+#define RESCUE_TWIN_M 30.0
 
 /* The most query parameters a rescue endpoint takes. */
 #define RESCUE_MAX_PARAMS 8

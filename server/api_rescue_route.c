@@ -62,6 +62,13 @@ static void path_props(const rgraph *g, const double *sec,
         json_decref(segs);
 }
 
+/* A point's places on the network: its snap, and the other carriageway
+ * when it is on a divided road; returns how many (1 or 2). */
+static int places(const rgraph *g, double lon, double lat, rgraph_pos pos[2])
+{
+    return 1 + rgraph_snap_twin(g, lon, lat, &pos[0], RESCUE_TWIN_M, &pos[1]);
+}
+
 /* A fire station by id: 0, or -1 with 404 sent. */
 static int station_by_id(http_req *r, sqlite3 *db, const char *id,
                          rescue_station *out)
@@ -116,10 +123,11 @@ int api_rescue_route(http_req *r)
     const rgraph *g = rescue_graph(r);
     if (!g)
         return r->status;
-    rgraph_pos a, b;
-    if (rescue_snap(r, g, flon, flat, "from", &a) ||
-        rescue_snap(r, g, tlon, tlat, "to", &b))
+    rgraph_pos a[2], b[2];
+    if (rescue_snap(r, g, flon, flat, "from", &a[0]) ||
+        rescue_snap(r, g, tlon, tlat, "to", &b[0]))
         return r->status;
+    int na = places(g, flon, flat, a), nb = places(g, tlon, tlat, b), ia, ib;
     double vmax = 0;
     int nlive = 0;
     unsigned char *live = NULL;
@@ -129,7 +137,7 @@ int api_rescue_route(http_req *r)
         return http_reply_error(r, 500, "route: out of memory");
     }
     rgraph_path p;
-    int rc = rgraph_route_pos(g, sec, vmax, &a, &b, &p, &err);
+    int rc = rgraph_route_best(g, sec, vmax, a, na, b, nb, &p, &ia, &ib, &err);
     if (rc) {
         free(sec), free(live);
         if (rc == CT_ENOTFOUND)
@@ -141,8 +149,8 @@ int api_rescue_route(http_req *r)
     if (from && *from)
         json_object_set_new(props, "station", json_pack("{s:s, s:s}", "id", st.id,
                                                         "name", st.name));
-    json_object_set_new(props, "from", rescue_end_json(g, flon, flat, &a));
-    json_object_set_new(props, "to", rescue_end_json(g, tlon, tlat, &b));
+    json_object_set_new(props, "from", rescue_end_json(g, flon, flat, &a[ia]));
+    json_object_set_new(props, "to", rescue_end_json(g, tlon, tlat, &b[ib]));
     path_props(g, sec, live, &p, props, segs > 0);
     json_object_set_new(props, "eta_min", json_real(r1(p.eta_s / 60)));
     json_t *res = json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry",
@@ -156,15 +164,17 @@ typedef struct cand {
     int idx;      /* station index */
     double eta;
     int exit;     /* its way onto the graph (rgraph_pos_ends), -1: direct */
+    int direct;   /* direct: to which of the incident's places */
 } cand;
 
 /* A station's route after the backward search from the incident: its
  * partial segment to exit e, the search tree to one of the incident's
- * ends, that end's partial segment (or the one direct piece). */
+ * ends (where two share a node, the one the search kept: the cheapest),
+ * that end's partial segment (or the one direct piece to place inc). */
 static int station_path(const rgraph *g, const double *sec, const int *via,
                         const rgraph_pos *from, const rgraph_pos *inc, int e,
-                        const int *tn, const rgraph_piece *tp, int nt,
-                        rgraph_path *p, ct_err *err)
+                        const int *tn, const double *tc, const rgraph_piece *tp,
+                        int nt, rgraph_path *p, ct_err *err)
 {
     rgraph_piece direct;
     if (e < 0) {
@@ -183,11 +193,12 @@ static int station_path(const rgraph *g, const double *sec, const int *via,
         return rc;
     int last = p->n ? g->arc_head[p->arcs[p->n - 1]] : sn[e];
     rgraph_path_add_piece(g, sec, p, 0, &sp[e]);
+    int end = -1;
     for (int i = 0; i < nt; i++)
-        if (tn[i] == last) {
-            rgraph_path_add_piece(g, sec, p, 1, &tp[i]);
-            break;
-        }
+        if (tn[i] == last && (end < 0 || tc[i] < tc[end]))
+            end = i;
+    if (end >= 0)
+        rgraph_path_add_piece(g, sec, p, 1, &tp[end]);
     return CT_OK;
 }
 
@@ -217,9 +228,10 @@ int api_rescue_plan(http_req *r)
         return r->status;
     ct_err err;
     ct_err_clear(&err);
-    rgraph_pos inc;
-    if (rescue_snap(r, g, lon, lat, "the incident", &inc))
+    rgraph_pos inc[2];
+    if (rescue_snap(r, g, lon, lat, "the incident", &inc[0]))
         return r->status;
+    int ninc = places(g, lon, lat, inc);
     const rescue_station *st = NULL;
     const rgraph_pos *pos = NULL;
     int nst = 0;
@@ -235,12 +247,15 @@ int api_rescue_plan(http_req *r)
     json_t *res = NULL;
     if (pos && sec && dist && via && c) {
         /* Backward from the incident's ends (each starting with the part of
-         * its segment still to drive): every node's time to the incident in
-         * one search; a station's ETA is then its best way onto the graph. */
-        int tn[2];
-        double tc[2];
-        rgraph_piece tp[2];
-        int nt = rgraph_pos_ends(g, sec, &inc, 0, tn, tc, tp);
+         * its segment still to drive; both carriageways' on a divided road):
+         * every node's time to the incident in one search; a station's ETA
+         * is then its best way onto the graph. */
+        int tn[4];
+        double tc[4];
+        rgraph_piece tp[4];
+        int nt = 0;
+        for (int j = 0; j < ninc; j++)
+            nt += rgraph_pos_ends(g, sec, &inc[j], 0, tn + nt, tc + nt, tp + nt);
         rgraph_sssp(g, sec, tn, tc, nt, 1, 0, NULL, 0, dist, via, NULL);
         int nc = 0;
         for (int i = 0; i < nst; i++) {
@@ -250,9 +265,11 @@ int api_rescue_plan(http_req *r)
             double sc[2];
             rgraph_piece sp[2], direct;
             int ns = rgraph_pos_ends(g, sec, &pos[i], 1, sn, sc, sp);
-            cand best = {i, INFINITY, -1};
-            if (rgraph_pos_direct(g, &pos[i], &inc, &direct))
-                best.eta = rgraph_piece_seconds(g, sec, &direct);
+            cand best = {i, INFINITY, -1, 0};
+            for (int j = 0; j < ninc; j++)
+                if (rgraph_pos_direct(g, &pos[i], &inc[j], &direct) &&
+                    rgraph_piece_seconds(g, sec, &direct) < best.eta)
+                    best.eta = rgraph_piece_seconds(g, sec, &direct), best.direct = j;
             for (int e = 0; e < ns; e++)
                 if (sc[e] + dist[sn[e]] < best.eta)
                     best.eta = sc[e] + dist[sn[e]], best.exit = e;
@@ -264,8 +281,8 @@ int api_rescue_plan(http_req *r)
         for (int i = 0; i < nc && i < (int)k; i++) {
             const rescue_station *s = &st[c[i].idx];
             rgraph_path p;
-            if (station_path(g, sec, via, &pos[c[i].idx], &inc, c[i].exit, tn, tp, nt,
-                             &p, &err))
+            if (station_path(g, sec, via, &pos[c[i].idx], &inc[c[i].direct], c[i].exit,
+                             tn, tc, tp, nt, &p, &err))
                 continue;
             json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:f, s:f, s:f, s:b}", "rank",
                                   i + 1, "id", s->id, "name", s->name, "engines",
@@ -279,8 +296,10 @@ int api_rescue_plan(http_req *r)
             json_array_append_new(a, o);
             rgraph_path_free(&p);
         }
-        res = json_pack("{s:o, s:i, s:i, s:o}", "incident",
-                        rescue_end_json(g, lon, lat, &inc), "stations", nst,
+        json_t *ij = rescue_end_json(g, lon, lat, &inc[0]);
+        if (ninc > 1)   /* the other carriageway, reached too */
+            json_object_set_new(ij, "twin", rescue_end_json(g, lon, lat, &inc[1]));
+        res = json_pack("{s:o, s:i, s:i, s:o}", "incident", ij, "stations", nst,
                         "live_segments", nlive, "candidates", a);
     }
     free(sec), free(live), free(dist), free(via), free(c);
@@ -299,15 +318,16 @@ int api_rescue_plan(http_req *r)
 static double station_eta(const rgraph *g, const rgraph_pos *from, double lon,
                           double lat)
 {
-    rgraph_pos to;
-    if (from->seg < 0 || rgraph_snap(g, lon, lat, RESCUE_SNAP_MAX_M, &to, NULL))
+    rgraph_pos to[2];
+    if (from->seg < 0 || rgraph_snap(g, lon, lat, RESCUE_SNAP_MAX_M, &to[0], NULL))
         return NAN;
+    int nto = places(g, lon, lat, to), ia, ib;
     double vmax = 0;
     int nlive = 0;
     double *sec = rescue_seconds(g, &vmax, &nlive, NULL);
     rgraph_path p;
     double eta = NAN;
-    if (sec && rgraph_route_pos(g, sec, vmax, from, &to, &p, NULL) == CT_OK) {
+    if (sec && rgraph_route_best(g, sec, vmax, from, 1, to, nto, &p, &ia, &ib, NULL) == CT_OK) {
         eta = r1(p.eta_s);
         rgraph_path_free(&p);
     }

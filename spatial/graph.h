@@ -117,6 +117,14 @@ int rgraph_index_build(rgraph *g, ct_err *err);
 int rgraph_snap(const rgraph *g, double lon, double lat, double max_m,
                 rgraph_pos *out, ct_err *err);
 
+/* The other carriageway of a divided road: when p (the snap of lon/lat)
+ * is on a one-way segment, the nearest point of the nearest other one-way
+ * segment driven the opposite way (directions more than 120 degrees apart
+ * where the point is nearest) within p->off_m + extra_m of lon/lat and
+ * within extra_m of p itself. 1 with *twin, else 0. */
+int rgraph_snap_twin(const rgraph *g, double lon, double lat, const rgraph_pos *p,
+                     double extra_m, rgraph_pos *twin);
+
 /* The graph's ends of a point: leaving it (out=1: the nodes it can drive
  * to along its segment) or reaching it (out=0: the nodes it is reached
  * from). node[i] with the seconds of the partial segment cost[i] and the
@@ -139,6 +147,13 @@ int rgraph_pos_direct(const rgraph *g, const rgraph_pos *a, const rgraph_pos *b,
 int rgraph_route_pos(const rgraph *g, const double *sec, double vmax_kmh,
                      const rgraph_pos *a, const rgraph_pos *b, rgraph_path *out,
                      ct_err *err);
+
+/* The fastest of the routes from any of the na places a to any of the nb
+ * places b (a point and its other carriageway, rgraph_snap_twin); *ia,
+ * *ib: the places used. The first pair's error when none is found. */
+int rgraph_route_best(const rgraph *g, const double *sec, double vmax,
+                      const rgraph_pos *a, int na, const rgraph_pos *b, int nb,
+                      rgraph_path *out, int *ia, int *ib, ct_err *err);
 
 /* Add a head (before the arcs) or a tail piece to a path, with its
  * metres and seconds. */

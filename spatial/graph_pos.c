@@ -3,6 +3,9 @@
  * nearest point of the nearest segment (a uniform grid over the polylines
  * finds the candidates), and a route enters the graph at the segment's
  * ends with the partial lengths, one way or both as the segment allows.
+ * On a divided road (two one-way carriageways a few metres apart) the
+ * other carriageway is found too (rgraph_snap_twin), for the callers to
+ * take whichever gives the faster route.
  * Distances to a polyline are planar in a local equirectangular frame
  * around the point (metres; the error is far below a metre within the
  * snapping radius); the reported distance is the haversine. */
@@ -132,8 +135,43 @@ static double seg_nearest(const rgraph *g, int s, double lon, double lat,
     return best;
 }
 
-int rgraph_snap(const rgraph *g, double lon, double lat, double max_m,
-                rgraph_pos *out, ct_err *err)
+/* Only segments driven against a direction: the other carriageway of a
+ * divided road (rgraph_snap_twin). */
+typedef struct twin_filter {
+    int exclude;
+    double dx, dy;   /* unit driving direction to oppose */
+    double lon, lat, sep_m;   /* within sep_m of this place (the first snap) */
+} twin_filter;
+
+/* The unit driving direction of segment s's piece i (local metres; the
+ * digitised direction unless the segment is one-way against it). */
+static void piece_dir(const rgraph *g, int s, int i, double kx, double d[2])
+{
+    const double *a = g->pt + 2 * (size_t)i, *b = a + 2;
+    double dx = (b[0] - a[0]) * kx, dy = (b[1] - a[1]) * DEG_M, n = hypot(dx, dy);
+    double sg = g->seg_oneway[s] < 0 ? -1 : 1;
+    d[0] = n > 0 ? sg * dx / n : 0, d[1] = n > 0 ? sg * dy / n : 0;
+}
+
+/* 1 when segment s (its nearest point: piece pc at t) may be the other
+ * carriageway: one-way, driven the other way (more than 120 degrees
+ * apart), and close to the first snap, not merely to the point (a point
+ * between two parallel one-way streets of a grid is near both). */
+static int twin_ok(const rgraph *g, const twin_filter *f, int s, int pc, double t,
+                   double kx)
+{
+    if (s == f->exclude || g->seg_oneway[s] == 0)
+        return 0;
+    double d[2];
+    piece_dir(g, s, pc, kx, d);
+    const double *a = g->pt + 2 * (size_t)pc;
+    return d[0] * f->dx + d[1] * f->dy < -0.5 &&
+           nearest_haversine(f->lon, f->lat, a[0] + t * (a[2] - a[0]),
+                             a[1] + t * (a[3] - a[1])) <= f->sep_m;
+}
+
+static int snap_filtered(const rgraph *g, double lon, double lat, double max_m,
+                         const twin_filter *f, rgraph_pos *out, ct_err *err)
 {
     memset(out, 0, sizeof *out);
     out->seg = -1;
@@ -159,7 +197,8 @@ int rgraph_snap(const rgraph *g, double lon, double lat, double max_m,
                 for (int k = g->cell_off[c]; k < g->cell_off[c + 1]; k++) {
                     int s = g->cell_seg[k], pc = 0;
                     double t = 0, d2 = seg_nearest(g, s, lon, lat, kx, &pc, &t);
-                    if (d2 < best || (d2 == best && s < bseg))
+                    if ((d2 < best || (d2 == best && s < bseg)) &&
+                        (!f || twin_ok(g, f, s, pc, t, kx)))
                         best = d2, bseg = s, bpiece = pc, bt = t;
                 }
             }
@@ -183,6 +222,26 @@ int rgraph_snap(const rgraph *g, double lon, double lat, double max_m,
                     bt * nearest_haversine(a[0], a[1], a[2], a[3]);
     out->along_m = total > 0 ? g->seg_len[bseg] * fmin(1, before / total) : 0;
     return CT_OK;
+}
+
+int rgraph_snap(const rgraph *g, double lon, double lat, double max_m,
+                rgraph_pos *out, ct_err *err)
+{
+    return snap_filtered(g, lon, lat, max_m, NULL, out, err);
+}
+
+int rgraph_snap_twin(const rgraph *g, double lon, double lat, const rgraph_pos *p,
+                     double extra_m, rgraph_pos *twin)
+{
+    if (!p || p->seg < 0 || p->seg >= g->ns || g->seg_oneway[p->seg] == 0)
+        return 0;
+    double kx = DEG_M * cos(lat * M_PI / 180), t = 0;
+    int pc = 0;
+    seg_nearest(g, p->seg, lon, lat, kx, &pc, &t);
+    double d[2];
+    piece_dir(g, p->seg, pc, kx, d);
+    twin_filter f = {p->seg, d[0], d[1], p->lon, p->lat, extra_m};
+    return snap_filtered(g, lon, lat, p->off_m + extra_m, &f, twin, NULL) == CT_OK;
 }
 
 double rgraph_piece_seconds(const rgraph *g, const double *sec,

@@ -226,6 +226,37 @@ int rgraph_route_pos(const rgraph *g, const double *sec, double vmax_kmh,
     return rc;
 }
 
+int rgraph_route_best(const rgraph *g, const double *sec, double vmax,
+                      const rgraph_pos *a, int na, const rgraph_pos *b, int nb,
+                      rgraph_path *out, int *ia, int *ib, ct_err *err)
+{
+    int rc = CT_ENOTFOUND, first = 1;
+    memset(out, 0, sizeof *out);
+    *ia = *ib = 0;
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++) {
+            rgraph_path q;
+            ct_err e;
+            ct_err_clear(&e);
+            int r = rgraph_route_pos(g, sec, vmax, &a[i], &b[j], &q, &e);
+            if (first && r && err)
+                *err = e;
+            if (first && r)
+                rc = r;
+            first = 0;
+            if (r)
+                continue;
+            if (rc == CT_OK && q.eta_s >= out->eta_s) {
+                rgraph_path_free(&q);
+                continue;
+            }
+            if (rc == CT_OK)
+                rgraph_path_free(out);
+            *out = q, *ia = i, *ib = j, rc = CT_OK;
+        }
+    return rc;
+}
+
 int rgraph_sssp(const rgraph *g, const double *sec, const int *srcs,
                 const double *src_dist, int nsrc, int reverse, double limit_s, const unsigned char *is_target,
                 int stop_after, double *dist, int *via, int *root)

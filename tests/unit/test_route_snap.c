@@ -1,7 +1,9 @@
 /* tests/unit/test_route_snap.c: points on the road graph's segments
  * (spatial/graph_pos.c) with the fixtures of test_route_fixture.h: a
  * piece's points in driving order and a point snapped onto a one-way
- * street's middle (hand-made network); on a random grid city, the nearest
+ * street's middle (hand-made network); a divided road's other carriageway
+ * (rgraph_snap_twin) and the faster of the two (rgraph_route_best); on a
+ * random grid city, the nearest
  * point agrees with a brute-force search over every segment (a different
  * distance formula), and routes between such points (entering the graph at
  * both ends of their segments with the partial lengths) agree with the
@@ -50,6 +52,77 @@ static void test_piece_points_and_snap(void)
     UT_NEAR(cost[0], sec[s] / 2, 1e-9);
     UT_EQ_INT(rgraph_pos_ends(g, sec, &p, 0, node, cost, piece), 1);
     UT_EQ_INT((int)g->node_id[node[0]], 1);
+    free(sec);
+    rgraph_free(g);
+}
+
+/* A divided road: carriageway S one-way east, N one-way west 20 m north
+ * of it, joined at both ends; a station east of them; a separate one-way
+ * street W, westbound, 60 m south of S. A point 3 m south of S snaps onto
+ * S, and N is its other carriageway: the way to N is the faster from the
+ * station (S must be entered at its west end: round the whole road), the
+ * way from S the faster to the station; both chosen by
+ * rgraph_route_best. A point between S and W (nearer W) has no twin: S is
+ * near the point but 60 m from W. A point on a two-way street has none. */
+static void test_divided_road_twin(void)
+{
+    sqlite3 *db = new_store("t_route_divided.sqlite");
+    UT_CHECK(db != NULL);
+    const double lon = 112.5, lat = 34.7, M = 1 / 111194.93;   /* degrees of latitude per metre */
+    add_node(db, 40, lon, lat), add_node(db, 41, lon + 4 * U, lat);
+    add_node(db, 42, lon, lat + 20 * M), add_node(db, 43, lon + 4 * U, lat + 20 * M);
+    add_node(db, 44, lon + 6 * U, lat + 10 * M);
+    add_node(db, 45, lon, lat - 60 * M), add_node(db, 46, lon + 4 * U, lat - 60 * M);
+    add_road(db, "S", 40, 41, 1, 50, 0);
+    add_road(db, "N", 43, 42, 1, 50, 0);
+    add_road(db, "west-end", 42, 40, 0, 30, 0);
+    add_road(db, "east-end", 41, 43, 0, 30, 0);
+    add_road(db, "to-st-s", 41, 44, 0, 50, 0);
+    add_road(db, "to-st-n", 43, 44, 0, 50, 0);
+    add_road(db, "W", 46, 45, 1, 50, 0);
+    add_road(db, "w-west", 45, 40, 0, 30, 0);
+    add_road(db, "w-east", 41, 46, 0, 30, 0);
+    rgraph *g = NULL;
+    ct_err err;
+    UT_EQ_INT(rgraph_load(db, &g, &err), CT_OK);
+    store_close(db);
+    double *sec = malloc((size_t)g->ns * sizeof *sec);
+    double vmax = rgraph_seconds(g, NULL, sec);
+    rgraph_pos p[2], st, none;
+    UT_EQ_INT(rgraph_snap(g, lon + U, lat - 3 * M, 1500, &p[0], &err), CT_OK);
+    UT_EQ_INT(p[0].seg, seg_of(g, "S"));
+    UT_NEAR(p[0].off_m, 3, 0.01);
+    UT_EQ_INT(rgraph_snap_twin(g, lon + U, lat - 3 * M, &p[0], 30, &p[1]), 1);
+    UT_EQ_INT(p[1].seg, seg_of(g, "N"));
+    UT_NEAR(p[1].off_m, 23, 0.05);
+    UT_NEAR(p[1].along_m, g->seg_len[p[1].seg] * 3 / 4, 0.05);   /* N runs east to west */
+    UT_EQ_INT(rgraph_snap_twin(g, lon + U, lat - 3 * M, &p[0], 15, &none), 0);   /* 23 > 3 + 15 */
+    UT_EQ_INT(rgraph_snap(g, lon + 6 * U, lat + 10 * M, 1500, &st, &err), CT_OK);
+    rgraph_path to_s, to_n, best;
+    UT_EQ_INT(rgraph_route_pos(g, sec, vmax, &st, &p[0], &to_s, &err), CT_OK);
+    UT_EQ_INT(rgraph_route_pos(g, sec, vmax, &st, &p[1], &to_n, &err), CT_OK);
+    int ia = -1, ib = -1;
+    UT_EQ_INT(rgraph_route_best(g, sec, vmax, &st, 1, p, 2, &best, &ia, &ib, &err), CT_OK);
+    UT_CHECK_MSG(to_n.eta_s < to_s.eta_s - 10, "to N %.1f s, to S %.1f s", to_n.eta_s, to_s.eta_s);
+    UT_EQ_INT(ia, 0);
+    UT_EQ_INT(ib, 1);
+    UT_NEAR(best.eta_s, to_n.eta_s, 1e-9);
+    UT_EQ_INT(best.tail.seg, p[1].seg);
+    rgraph_path_free(&to_s), rgraph_path_free(&to_n), rgraph_path_free(&best);
+    /* leaving: S (east, straight to the station) beats N (round the road) */
+    UT_EQ_INT(rgraph_route_best(g, sec, vmax, p, 2, &st, 1, &best, &ia, &ib, &err), CT_OK);
+    UT_EQ_INT(ia, 0);
+    UT_EQ_INT(best.head.seg, p[0].seg);
+    rgraph_path_free(&best);
+    /* between S and W, nearer W: no twin (S is 60 m from W's snap) */
+    rgraph_pos q;
+    UT_EQ_INT(rgraph_snap(g, lon + U, lat - 32 * M, 1500, &q, &err), CT_OK);
+    UT_EQ_INT(q.seg, seg_of(g, "W"));
+    UT_EQ_INT(rgraph_snap_twin(g, lon + U, lat - 32 * M, &q, 30, &none), 0);
+    /* on a two-way street: none */
+    UT_EQ_INT(rgraph_snap(g, lon - 5 * M, lat - 30 * M, 1500, &q, &err), CT_OK);
+    UT_EQ_INT(q.seg, seg_of(g, "w-west"));
+    UT_EQ_INT(rgraph_snap_twin(g, lon - 5 * M, lat - 30 * M, &q, 30, &none), 0);
     free(sec);
     rgraph_free(g);
 }
@@ -288,6 +361,7 @@ static void test_points_on_segments_match_reference(void)
 int main(void)
 {
     UT_RUN(test_piece_points_and_snap);
+    UT_RUN(test_divided_road_twin);
     UT_RUN(test_points_on_segments_match_reference);
     return ut_done();
 }
