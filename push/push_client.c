@@ -313,6 +313,8 @@ static push_frame *next_snapshot(push_client *c, push_state *st)
     push_frame *f = push_state_snapshot_part(
         st, k, &c->filter[k], c->snap_off, c->snap_next, c->snap_part,
         PUSH_SNAP_PART_MAX, &next, &bytes, &count);
+    if (c->snap_part == 0 && next)
+        push_state_note_parted(st, c->snap_off);
     if (c->snap_part == 0 && next && count) {
         /* Changes to the topic wait as deltas while the parts go out: let
          * the bound grow at once with the size the whole snapshot will

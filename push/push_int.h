@@ -58,6 +58,11 @@ typedef struct push_state {
     json_t *topics[PUSH_NTOPICS]; /* id -> merged fields */
     push_rec **ring;           /* history: offsets (offset-n, offset] */
     size_t cap, n, start;
+    /* Offsets at which a snapshot in parts started lately (a ring): a
+     * client that resumes from one of them may hold only its first parts
+     * (and cleared the rest), so it gets a fresh snapshot instead. */
+    uint64_t parted[256];
+    size_t nparted;
     struct {                   /* last batch frame built, per topic */
         uint64_t first, last, wm;
         size_t n;
@@ -71,6 +76,9 @@ void push_state_free(push_state *st);
  * Returns the record (owned by the ring; incref to keep it). */
 push_rec *push_state_apply(push_state *st, int topic, const char *entity,
                            json_t *fields);
+/* Note that a snapshot in parts starts at offset; was one started there? */
+void push_state_note_parted(push_state *st, uint64_t offset);
+int push_state_was_parted(const push_state *st, uint64_t offset);
 /* Oldest offset still in the history (offset + 1 when empty). */
 uint64_t push_state_oldest(const push_state *st);
 /* The i-th record of the history, oldest first. */

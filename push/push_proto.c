@@ -46,6 +46,10 @@ static int try_resume(push_client *c, push_state *st, json_t *resume)
             snprintf(why, sizeof why, "offset %llu is ahead of the stream "
                      "(last %llu)", (unsigned long long)o,
                      (unsigned long long)st->offset);
+        else if (push_state_was_parted(st, o))
+            snprintf(why, sizeof why, "offset %llu is that of a snapshot in "
+                     "parts, which may not have arrived whole",
+                     (unsigned long long)o);
         else if (o + 1 < push_state_oldest(st))
             snprintf(why, sizeof why, "history gone: oldest offset is %llu, "
                      "resume asked %llu", (unsigned long long)

@@ -196,6 +196,23 @@ void push_state_free(push_state *st)
     memset(st, 0, sizeof *st);
 }
 
+void push_state_note_parted(push_state *st, uint64_t offset)
+{
+    size_t cap = sizeof st->parted / sizeof st->parted[0];
+    if (st->nparted && st->parted[(st->nparted - 1) % cap] == offset)
+        return;
+    st->parted[st->nparted++ % cap] = offset;
+}
+
+int push_state_was_parted(const push_state *st, uint64_t offset)
+{
+    size_t cap = sizeof st->parted / sizeof st->parted[0];
+    for (size_t i = 0; i < st->nparted && i < cap; i++)
+        if (st->parted[i] == offset)
+            return 1;
+    return 0;
+}
+
 uint64_t push_state_oldest(const push_state *st)
 {
     return st->offset + 1 - st->n;

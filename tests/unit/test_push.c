@@ -396,6 +396,23 @@ static void test_snapshot_in_parts(void)
     UT_CHECK(push_client_bound(&c) > (size_t)(1 << 20) + 2 * 100000);
     json_decref(seen);
 
+    /* A client that resumes from the offset of a snapshot in parts may
+     * hold only some parts: it gets a reset and a fresh snapshot. */
+    push_client r;
+    push_client_init(&r, 1 << 20, st.offset);
+    char msg[200];
+    snprintf(msg, sizeof msg, "{\"op\":\"subscribe\",\"topics\":[\"traffic\"],"
+             "\"resume\":{\"epoch\":3,\"offset\":%llu}}", (unsigned long long)off0);
+    UT_EQ_INT(push_proto_handle(&r, &env, msg, strlen(msg)), 0);
+    json_t *rs = pop(&r, &st);
+    UT_EQ_STR(type_of(rs), "reset");
+    UT_CHECK(strstr(json_string_value(json_object_get(rs, "reason")), "snapshot in parts"));
+    json_decref(rs);
+    rs = pop(&r, &st);
+    UT_EQ_STR(type_of(rs), "snapshot");
+    json_decref(rs);
+    push_client_free(&r);
+
     /* Resubscribing mid-way starts over; a small snapshot is one plain
      * message, as before parts existed. */
     m = "{\"op\":\"subscribe\",\"topics\":[\"traffic\"]}";
