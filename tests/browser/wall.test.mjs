@@ -48,6 +48,8 @@ test('no live feed: clean start on its own origin, buildings render, language to
     assert.ok(d.changed > d.total * 0.002,
       `the 3D buildings change only ${d.changed} of ${d.total} map pixels`);
     await page.locator('#layer-switch input[data-layer="buildings"]').check();
+    // data attribution: the base map's sources, the layers', the libraries
+    assert.match(await text(page, '#attribution'), /^数据来源.*OpenStreetMap.*CesiumJS · Apache ECharts$/);
     // i18n: Chinese first, English on the toggle, and back
     assert.equal((await text(page, '#p-vitals h2 span')).trim(), '城市运行体征');
     await page.click('#btn-lang');

@@ -81,7 +81,10 @@ function showDetails(title, rows) {
   dl.replaceChildren();
   for (const [k, v] of rows) {
     if (v === undefined || v === null || v === '') continue;
-    dl.append(el('dt', null, k), el('dd', null, typeof v === 'object' ? JSON.stringify(v) : String(v)));
+    // live values are raw floats (0.7000000000000028): at most 2 decimals
+    const shown = typeof v === 'number' ? num(v, Number.isInteger(v) ? 0 : 2)
+      : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    dl.append(el('dt', null, k), el('dd', null, shown));
   }
   $('details').classList.remove('hidden');
 }
