@@ -36,6 +36,9 @@ typedef struct push_opts {
                                 * progress for stall_ms is dropped, past 4x
                                 * it any client is */
     int stall_ms;              /* default 30000 */
+    int ping_s;                /* ping a connection with no traffic both
+                                * ways for this long, hang up at twice
+                                * (default 30) */
     int max_clients;           /* default 20000 */
     size_t history;            /* changes kept for resume (default 65536) */
     int sndbuf;                /* SO_SNDBUF per client, 0 = kernel's (tests) */

@@ -126,6 +126,14 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
         return -1;
     }
     int64_t now = push_mono_ms();
+    /* A frame drained means the peer is reading (its TCP acks come back):
+     * proof that traffic passes both ways, so lws's ping timer restarts.
+     * Without it a client busy reading the stream was hung up (1006)
+     * after 60-120 s although it answered the pings. */
+    if (cn->inflight && now - cn->valid_ms >= (int64_t)P.o.ping_s * 500) {
+        lws_validity_confirmed(wsi);
+        cn->valid_ms = now;
+    }
     /* The previous frame is done with: lws asks for more only then. */
     push_frame_unref(cn->inflight);
     cn->inflight = NULL;
@@ -240,9 +248,8 @@ static const struct lws_extension EXTENSIONS[] = {
      "client_max_window_bits"},
     {NULL, NULL, NULL}};
 
-/* Ping a connection idle for 30 s, drop one silent for 60 s. */
-static const lws_retry_bo_t RETRY = {.secs_since_valid_ping = 30,
-                                     .secs_since_valid_hangup = 60};
+/* Ping a connection idle for ping_s (30 s), drop one silent for twice. */
+static lws_retry_bo_t RETRY;
 
 static void lws_log(int level, const char *line)
 {
@@ -299,6 +306,9 @@ int push_start(const push_opts *o, ct_err *err)
     P.o.max_in = P.o.max_in ? P.o.max_in : 64 * 1024;
     P.o.client_max = P.o.client_max ? P.o.client_max : (size_t)4 << 20;
     P.o.stall_ms = P.o.stall_ms > 0 ? P.o.stall_ms : 30000;
+    P.o.ping_s = P.o.ping_s > 0 ? P.o.ping_s : 30;
+    RETRY.secs_since_valid_ping = (uint16_t)P.o.ping_s;
+    RETRY.secs_since_valid_hangup = (uint16_t)(2 * P.o.ping_s);
     P.o.max_clients = P.o.max_clients ? P.o.max_clients : 20000;
     const char *listen = P.o.listen ? P.o.listen : "127.0.0.1";
     P.tls = P.o.tls_cert && P.o.tls_key;

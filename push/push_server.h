@@ -27,6 +27,7 @@ typedef struct push_conn {
                                 * next WRITEABLE */
     int64_t progress_ms;       /* last write, or when output started */
     uint64_t acked;            /* TCP bytes the peer acked, last seen */
+    int64_t valid_ms;          /* last lws_validity_confirmed() */
     char peer[64];
 } push_conn;
 

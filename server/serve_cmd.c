@@ -50,6 +50,8 @@ static void usage(FILE *f)
         "                  past it a client that has not read for\n"
         "                  --ws-stall-ms is dropped, past 4x it any client\n"
         "  --ws-stall-ms MS  see --ws-client-max (default 30000)\n"
+        "  --ws-ping S     ping a client with no traffic both ways for S\n"
+        "                  seconds, close it (1006) after 2S (default 30)\n"
         "  --ws-max-in BYTES  largest client message (default 65536)\n"
         "  --ws-sndbuf BYTES  socket send buffer per client (tests)\n"
         "  --ws-history N  changes kept for resume (default 65536)\n"
@@ -158,6 +160,7 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
         {"ws-max-in", required_argument, NULL, 'I'},
         {"ws-sndbuf", required_argument, NULL, 'S'},
         {"ws-stall-ms", required_argument, NULL, 'L'},
+        {"ws-ping", required_argument, NULL, 'G'},
         {"push-test", no_argument, NULL, 'X'},
         {"ws-history", required_argument, NULL, 'H'},
         SERVE_LIVE_GETOPT   /* live options (serve_live.h) */
@@ -230,6 +233,10 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
             break;
         case 'n':
             if (parse_num("--threads", optarg, 1, 256, &c->threads))
+                return 2;
+            break;
+        case 'G':
+            if (parse_num("--ws-ping", optarg, 1, 3600, &pa->o.ping_s))
                 return 2;
             break;
         case 'R':

@@ -220,6 +220,32 @@ after(async () => {
   for (const s of servers) if (s.p.exitCode === null) s.p.kill("SIGKILL");
 });
 
+test("keep-alive: a client reading a busy stream stays without pongs; a silent one is hung up", async () => {
+  const s = startServer(["--push-test", "--ws-ping", "1"]);
+  const u = await s.ready;
+  const reader = new Client(`${u.ws}/`, { autoPong: false });
+  const silent = new Client(`${u.ws}/`, { autoPong: false });
+  const pub = new Client(`${u.ws}/`);
+  await Promise.all([reader.opened, silent.opened, pub.opened]);
+  reader.send({ op: "subscribe", topics: ["traffic"] });
+  await reader.wait((m) => m.type === "snapshot", "snapshot");
+  let readerClosed = null;
+  reader.closed.then((c) => { readerClosed = c; });
+  // 6 s of changes, three times the 2 s hang-up time: only the reader's
+  // drained frames prove it alive (it never answers a ping)
+  for (let i = 0; i < 60; i++) {
+    pub.send({ op: "publish", topic: "traffic", id: "road:ka", fields: { n: i } });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await reader.wait((m) => m.type === "delta" && m.items["road:ka"]?.n === 59, "the last change");
+  assert.equal(readerClosed, null, "the reading client was hung up");
+  const c = await within(silent.closed, 20000, "the silent client's hang-up");
+  assert.equal(c.code, 1006);
+  reader.close(); pub.close();
+  s.p.kill("SIGTERM");
+  assert.equal(await exitOf(s.p), 0);
+});
+
 test("config gives ws_url with the client's host and the push port, and the server time", async () => {
   const r = await fetch(`${urls.http}/api/v1/config`);
   const cfg = await r.json();

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #define HIST_US 10000000     /* latency histogram: 1 us buckets to 10 s */
-#define BUF 65536
+#define BUF (256 * 1024)   /* a frame: snapshot parts are 64 KiB plus their header */
 
 typedef struct cl {
     int fd, state;           /* 0 connecting/handshake, 1 open, 2 dead */
