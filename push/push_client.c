@@ -144,7 +144,7 @@ int push_client_offer(push_client *c, push_rec *r)
         s->count++;
         /* The merged value's real size: repeated changes of one entity
          * must not grow the backlog (only new fields do). */
-        size_t b = json_dumpb(s->merged, NULL, 0, JSON_COMPACT) +
+        size_t b = json_dumpb(s->merged, NULL, 0, PUSH_JSON) +
                    strlen(r->entity) + 4;
         c->owed = c->owed - s->bytes + b;
         s->bytes = b;

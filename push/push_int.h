@@ -15,6 +15,9 @@
 /* Headroom before every frame payload for the WebSocket header (lws
  * needs LWS_PRE bytes; push_server.c checks this is enough). */
 #define PUSH_PRE 32
+/* JSON of every frame: compact, and 15 significant digits so 5.77 goes
+ * out as 5.77, not 5.7699999999999996 (as the REST API writes it) */
+#define PUSH_JSON (JSON_COMPACT | JSON_REAL_PRECISION(15))
 #define PUSH_FRAME_ITEMS_MAX (64 * 1024)   /* bytes of items per delta */
 #define PUSH_SNAP_PART_MAX (64 * 1024)     /* bytes of items per snapshot part */
 

@@ -44,12 +44,12 @@ push_frame *push_frame_json(json_t *msg)
 {
     if (!msg)
         return NULL;
-    size_t n = json_dumpb(msg, NULL, 0, JSON_COMPACT);
+    size_t n = json_dumpb(msg, NULL, 0, PUSH_JSON);
     push_frame *f = n ? malloc(sizeof *f + PUSH_PRE + n) : NULL;
     if (f) {
         f->refs = 1;
         f->next = NULL;
-        f->len = json_dumpb(msg, (char *)f->data + PUSH_PRE, n, JSON_COMPACT);
+        f->len = json_dumpb(msg, (char *)f->data + PUSH_PRE, n, PUSH_JSON);
     }
     json_decref(msg);
     return f;
@@ -237,7 +237,7 @@ push_rec *push_state_apply(push_state *st, int topic, const char *entity,
     r->entity = strdup(entity);
     r->hash = hash_key(topic, entity);
     r->fields = fields;
-    r->bytes = json_dumpb(fields, NULL, 0, JSON_COMPACT) + strlen(entity) + 4;
+    r->bytes = json_dumpb(fields, NULL, 0, PUSH_JSON) + strlen(entity) + 4;
 
     /* Merge: fields overwrite, null removes. */
     json_t *cur = json_object_get(st->topics[topic], entity);
@@ -314,7 +314,7 @@ push_frame *push_state_snapshot_part(push_state *st, int topic,
             if (!push_filter_match(f, id, &a))
                 continue;
         }
-        size_t b = json_dumpb(v, NULL, 0, JSON_COMPACT) + strlen(id) + 4;
+        size_t b = json_dumpb(v, NULL, 0, PUSH_JSON) + strlen(id) + 4;
         if (sum && sum + b > max_bytes) {
             *next = strdup(id);
             break;
