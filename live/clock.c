@@ -130,3 +130,12 @@ json_t *live_time_json(int64_t ms)
     char buf[40];
     return json_string(live_time_format(ms, buf, sizeof buf));
 }
+
+int64_t live_time_field(const json_t *o, const char *k)
+{
+    int64_t t = 0;
+    const json_t *v = json_object_get(o, k);
+    if (!json_is_string(v) || live_time_parse(json_string_value(v), &t))
+        return 0;
+    return t;
+}

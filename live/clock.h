@@ -18,6 +18,10 @@ const char *live_time_parse(const char *s, int64_t *ms);
  * integer or real); NULL on success, else a short reason. */
 const char *live_time_from_json(const json_t *v, int64_t *ms);
 
+/* The time in o's string member k, or 0 when it is missing or not a time
+ * (restoring saved state: a bad field reads as "never"). */
+int64_t live_time_field(const json_t *o, const char *k);
+
 /* Format ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into buf (>= 32 bytes). */
 char *live_time_format(int64_t ms, char *buf, int size);
 

@@ -224,15 +224,6 @@ json_t *live_inc_units_json(const live_incident *x)
     return a;
 }
 
-static int64_t time_of(const json_t *o, const char *k)
-{
-    int64_t t = 0;
-    const json_t *v = json_object_get(o, k);
-    if (!json_is_string(v) || live_time_parse(json_string_value(v), &t))
-        return 0;
-    return t;
-}
-
 void live_inc_units_restore(live_incident *x, const json_t *j)
 {
     const json_t *as = json_object_get(j, "assignments");
@@ -250,8 +241,8 @@ void live_inc_units_restore(live_incident *x, const json_t *j)
             const json_t *p = json_object_get(it, "planned_eta_s");
             if (json_is_number(p))
                 u->planned_eta_s = json_number_value(p);
-            u->t_dispatch = time_of(it, "dispatched");
-            u->t_arrival = time_of(it, "arrived");
+            u->t_dispatch = live_time_field(it, "dispatched");
+            u->t_arrival = live_time_field(it, "arrived");
         }
         return;
     }

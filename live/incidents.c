@@ -326,15 +326,6 @@ json_t *live_inc_json(const live_incident *x, const live_thresholds *thr)
     return o;
 }
 
-static int64_t time_of(const json_t *o, const char *k)
-{
-    int64_t t = 0;
-    const json_t *v = json_object_get(o, k);
-    if (!json_is_string(v) || live_time_parse(json_string_value(v), &t))
-        return 0;
-    return t;
-}
-
 int live_inc_restore(live_incidents *s, const json_t *j)
 {
     const char *id = json_string_value(json_object_get(j, "id"));
@@ -362,13 +353,13 @@ int live_inc_restore(live_incidents *s, const json_t *j)
     const json_t *ev = json_object_get(j, "evaluation");
     x->evaluation = json_is_object(ev) ? json_deep_copy(ev) : NULL;
     const json_t *t = json_object_get(j, "times");
-    x->t_intake = time_of(t, "intake");
-    x->t_dispatch = time_of(t, "dispatch");
-    x->t_arrival = time_of(t, "arrival");
-    x->t_handling = time_of(t, "handling");
-    x->t_verify = time_of(t, "verification");
-    x->t_closed = time_of(t, "closure");
-    x->t_eval = time_of(t, "evaluation");
+    x->t_intake = live_time_field(t, "intake");
+    x->t_dispatch = live_time_field(t, "dispatch");
+    x->t_arrival = live_time_field(t, "arrival");
+    x->t_handling = live_time_field(t, "handling");
+    x->t_verify = live_time_field(t, "verification");
+    x->t_closed = live_time_field(t, "closure");
+    x->t_eval = live_time_field(t, "evaluation");
     live_inc_units_restore(x, j);
     live_map_put(&s->by_id, x->id, i);
     int no = 0;

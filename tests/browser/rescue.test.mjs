@@ -36,15 +36,7 @@ before(async () => {
 
 after(async () => { await browser?.close(); });
 
-async function api(base, method, p, body, token) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(new URL(p, base), { method, headers, body: body ? JSON.stringify(body) : undefined });
-  const text = await r.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: r.status, json, text };
-}
+const api = L.api;
 
 // A building whose centre lies on the road network: the incident's place.
 async function incidentPlace(base) {
