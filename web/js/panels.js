@@ -52,7 +52,8 @@ export function resize() { for (const c of Object.values(charts)) c.resize(); sc
 // ---- vital signs -------------------------------------------------------
 const KPIS = [
   { key: 'tpi', label: 'kpi.tpi', fmt: (v) => num(v, 1), sub: (v) => t(`tpi.${v.tpi_level ?? 'unknown'}`) },
-  { key: 'congested_km', label: 'kpi.congested', fmt: (v) => num(v, 1), unit: 'km', thr: null },
+  // whole km from 100 on: "1,592" fits its card from across the room, "1,591.7" did not
+  { key: 'congested_km', label: 'kpi.congested', fmt: (v) => num(v, Math.abs(v) < 100 ? 1 : 0), unit: 'km', thr: null },
   { key: 'parking_occupancy', label: 'kpi.parking', fmt: (v) => pct(v), sub: (v) => t('kpi.free', { n: num(v.parking_free) }) },
   { key: 'water_above_warning', label: 'kpi.water', fmt: (v) => num(v), sub: (v) => t('kpi.guarantee', { n: num(v.water_above_guarantee) }) },
   { key: 'rain_max_mm_h', label: 'kpi.rain', fmt: (v) => num(v, 1), unit: 'mm/h' },
