@@ -296,9 +296,10 @@ void live_sim_incidents(live_sim *s, live_engine *e, int64_t now)
         /* a plausible response: dispatch after 1 min, on scene after 5
          * (fire) or 8 (accident), verified and closed when the event ends */
         if (ev->stage == 1 && t >= x->at_s + 60) {
-            act(e, ev, "dispatch", fire ? "{\"units\": [\"fire engine\"], \"departments\":"
-                " [\"fire brigade\"]}" : "{\"units\": [\"traffic police\"],"
-                " \"departments\": [\"traffic police\"]}");
+            /* the wall shows these names: Chinese, as a dispatcher writes them */
+            act(e, ev, "dispatch", fire ? "{\"units\": [\"消防车 1\"], \"departments\":"
+                " [\"消防救援支队\"]}" : "{\"units\": [\"交警巡逻车 1\"],"
+                " \"departments\": [\"交警支队\"]}");
             ev->stage = 2;
         }
         if (ev->stage == 2 && t >= x->at_s + (fire ? 300 : 480)) {
