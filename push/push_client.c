@@ -137,15 +137,26 @@ int push_client_offer(push_client *c, push_rec *r)
         /* Coalesce: fold the new change into the entity's pending fields. */
         if (!s->merged)
             s->merged = json_copy(s->rec->fields);
+        /* Repeated changes of one entity must not grow the backlog, only
+         * new fields do. The real size is measured (serialized) only when
+         * a field is new; else the larger of the two sizes stands for it:
+         * this runs for every client on every change. */
+        int grows = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(r->fields, k, v)
+            if (!json_object_get(s->merged, k)) {
+                grows = 1;
+                break;
+            }
         json_object_update(s->merged, r->fields);
         r->refs++;
         push_rec_unref(s->rec);
         s->rec = r;
         s->count++;
-        /* The merged value's real size: repeated changes of one entity
-         * must not grow the backlog (only new fields do). */
-        size_t b = json_dumpb(s->merged, NULL, 0, PUSH_JSON) +
-                   strlen(r->entity) + 4;
+        size_t b = grows ? json_dumpb(s->merged, NULL, 0, PUSH_JSON) +
+                           strlen(r->entity) + 4
+                         : (s->bytes > r->bytes ? s->bytes : r->bytes);
         c->owed = c->owed - s->bytes + b;
         s->bytes = b;
         goto check;
