@@ -218,15 +218,6 @@ json_t *live_alert_json(const live_alert *a)
     return o;
 }
 
-static int64_t time_of(const json_t *o, const char *k)
-{
-    int64_t t = 0;
-    const json_t *v = json_object_get(o, k);
-    if (json_is_string(v) && live_time_parse(json_string_value(v), &t))
-        t = 0;
-    return t;
-}
-
 static void copy_str(char *dst, size_t n, const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -258,10 +249,10 @@ int live_alerts_restore(live_alerts *al, const json_t *j)
     json_t *v = json_object_get(j, "value"), *th = json_object_get(j, "threshold");
     a->value = json_is_number(v) ? json_number_value(v) : NAN;
     a->threshold = json_is_number(th) ? json_number_value(th) : NAN;
-    a->raised = time_of(j, "raised_at");
-    a->updated = time_of(j, "updated_at");
-    a->acked_at = time_of(j, "acked_at");
-    a->cleared = time_of(j, "cleared_at");
+    a->raised = live_time_field(j, "raised_at");
+    a->updated = live_time_field(j, "updated_at");
+    a->acked_at = live_time_field(j, "acked_at");
+    a->cleared = live_time_field(j, "cleared_at");
     index_alert(al, i);
     return i;
 }
