@@ -96,7 +96,12 @@ int api_alerts(http_req *r)
                                              "count", (json_int_t)json_array_size(l)));
 }
 
-int api_alert_ack(http_req *r)
+/* One operator write: role, engine and body checked, the engine call,
+ * its answer with `status` (or the error). */
+typedef int (*operator_fn)(live_engine *e, http_req *r, json_t *body,
+                           const char *who, json_t **out, ct_err *err);
+
+static int operator_call(http_req *r, int status, operator_fn fn)
 {
     char who[80];
     json_t *body = NULL;
@@ -106,24 +111,39 @@ int api_alert_ack(http_req *r)
     ct_err err;
     ct_err_clear(&err);
     json_t *out = NULL;
-    int rc = live_alert_ack(e, r->param[0], who, &out, &err);
+    int rc = fn(e, r, body, who, &out, &err);
     json_decref(body);
-    return answer(r, rc, &err, 200, out);
+    return answer(r, rc, &err, status, out);
+}
+
+static int do_ack(live_engine *e, http_req *r, json_t *body, const char *who,
+                  json_t **out, ct_err *err)
+{
+    (void)body;
+    return live_alert_ack(e, r->param[0], who, out, err);
+}
+
+static int do_escalate(live_engine *e, http_req *r, json_t *body,
+                       const char *who, json_t **out, ct_err *err)
+{
+    return live_incident_from_alert(e, r->param[0], body, who, out, err);
+}
+
+static int do_create(live_engine *e, http_req *r, json_t *body,
+                     const char *who, json_t **out, ct_err *err)
+{
+    (void)r;
+    return live_incident_create(e, body, who, out, err);
+}
+
+int api_alert_ack(http_req *r)
+{
+    return operator_call(r, 200, do_ack);
 }
 
 int api_alert_escalate(http_req *r)
 {
-    char who[80];
-    json_t *body = NULL;
-    live_engine *e = operator_req(r, who, sizeof who, &body);
-    if (!e)
-        return r->status;
-    ct_err err;
-    ct_err_clear(&err);
-    json_t *out = NULL;
-    int rc = live_incident_from_alert(e, r->param[0], body, who, &out, &err);
-    json_decref(body);
-    return answer(r, rc, &err, 201, out);
+    return operator_call(r, 201, do_escalate);
 }
 
 int api_incidents(http_req *r)
@@ -142,17 +162,7 @@ int api_incidents(http_req *r)
 
 int api_incident_create(http_req *r)
 {
-    char who[80];
-    json_t *body = NULL;
-    live_engine *e = operator_req(r, who, sizeof who, &body);
-    if (!e)
-        return r->status;
-    ct_err err;
-    ct_err_clear(&err);
-    json_t *out = NULL;
-    int rc = live_incident_create(e, body, who, &out, &err);
-    json_decref(body);
-    return answer(r, rc, &err, 201, out);
+    return operator_call(r, 201, do_create);
 }
 
 int api_incident(http_req *r)
