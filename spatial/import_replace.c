@@ -22,39 +22,45 @@ int replace_begin(sqlite3 *db, sqlite3_stmt **seen, ct_err *err)
     return CT_OK;
 }
 
-/* Delete the rows of one (layer, source, src_layer) not seen. */
+/* Run one DELETE bound to (?1 layer, ?2 source, ?3 src_layer); the number
+ * of rows it deleted goes to *n when n is given. */
+static int run_delete(sqlite3 *db, const char *sql, const char *layer,
+                      const char *source, const char *src_layer, long long *n,
+                      ct_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return ct_fail(err, CT_EIO, "store: %s", sqlite3_errmsg(db));
+    sqlite3_bind_text(st, 1, layer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, src_layer, -1, SQLITE_STATIC);
+    int rc = CT_OK;
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = ct_fail(err, CT_EIO, "store: cannot delete from %s the rows %s/%s "
+                     "no longer has: %s", layer, source ? source : "?",
+                     src_layer ? src_layer : "?", sqlite3_errmsg(db));
+    else if (n)
+        *n += sqlite3_changes(db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Delete the rows of one (layer, source, src_layer) not seen: first their
+ * `items` entries (found by id while the rows still exist), then the rows. */
 static int prune_one(sqlite3 *db, const char *layer, const char *source,
                      const char *src_layer, long long *n, ct_err *err)
 {
-    char sql[512];
-    sqlite3_stmt *st;
-    /* ids, not fids: the items entries go with their rows */
-    snprintf(sql, sizeof sql,
-             "DELETE FROM items WHERE layer = ?1 AND id IN (SELECT id FROM \"%s\""
-             " WHERE source IS ?2 AND src_layer IS ?3 AND id NOT IN"
-             " (SELECT id FROM temp.import_seen WHERE layer = ?1 AND source IS ?2"
-             " AND src_layer IS ?3))", layer);
-    int rc = CT_OK;
-    for (int pass = 0; pass < 2 && !rc; pass++) {
-        if (pass == 1)
-            snprintf(sql, sizeof sql,
-                     "DELETE FROM \"%s\" WHERE source IS ?2 AND src_layer IS ?3 AND"
-                     " id NOT IN (SELECT id FROM temp.import_seen WHERE layer = ?1"
-                     " AND source IS ?2 AND src_layer IS ?3)", layer);
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-            return ct_fail(err, CT_EIO, "store: %s", sqlite3_errmsg(db));
-        sqlite3_bind_text(st, 1, layer, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, src_layer, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = ct_fail(err, CT_EIO, "store: cannot delete from %s the rows %s/%s "
-                         "no longer has: %s", layer, source ? source : "?",
-                         src_layer ? src_layer : "?", sqlite3_errmsg(db));
-        else if (pass == 1)
-            *n += sqlite3_changes(db);
-        sqlite3_finalize(st);
-    }
-    return rc;
+    static const char UNSEEN[] =
+        "id NOT IN (SELECT id FROM temp.import_seen WHERE layer = ?1"
+        " AND source IS ?2 AND src_layer IS ?3)";
+    char items[640], rows[512];
+    snprintf(items, sizeof items, "DELETE FROM items WHERE layer = ?1 AND id IN"
+             " (SELECT id FROM \"%s\" WHERE source IS ?2 AND src_layer IS ?3"
+             " AND %s)", layer, UNSEEN);
+    snprintf(rows, sizeof rows, "DELETE FROM \"%s\" WHERE source IS ?2 AND"
+             " src_layer IS ?3 AND %s", layer, UNSEEN);
+    int rc = run_delete(db, items, layer, source, src_layer, NULL, err);
+    return rc ? rc : run_delete(db, rows, layer, source, src_layer, n, err);
 }
 
 int replace_prune(sqlite3 *db, sqlite3_stmt *seen, long long *removed, ct_err *err)
