@@ -172,20 +172,40 @@ static const char *place_id(const live_engine *e, int p)
 }
 
 /* Under the lock. */
+/* One of the topics state_at stores (vitals, alerts, incidents,
+ * buildings), as {id: state}; NULL for another topic. Caller holds e->mu. */
+static json_t *place_topic_locked(live_engine *e, const char *topic)
+{
+    json_t *o = NULL;
+    if (!strcmp(topic, LIVE_TOPIC_VITALS)) {
+        o = json_object();
+        for (int p = 0; p < e->fus.nplaces; p++)
+            if (e->vitals[p])
+                json_object_set(o, place_id(e, p), e->vitals[p]);
+    } else if (!strcmp(topic, LIVE_TOPIC_ALERTS)) {
+        o = json_object();
+        for (int i = 0; i < e->alerts.n; i++)
+            if (e->alerts.a[i].status != LIVE_AL_CLEARED)
+                json_object_set_new(o, e->alerts.a[i].id,
+                                    live_alert_json(&e->alerts.a[i]));
+    } else if (!strcmp(topic, LIVE_TOPIC_INCIDENTS)) {
+        o = json_object();
+        for (int i = 0; i < e->inc.n; i++)
+            json_object_set_new(o, e->inc.v[i].id,
+                                live_inc_json(&e->inc.v[i], e->thr));
+    } else if (!strcmp(topic, LIVE_TOPIC_BUILDINGS)) {
+        o = json_incref(e->buildings);
+    }
+    return o;
+}
+
 static json_t *state_locked(live_engine *e)
 {
-    json_t *vit = json_object(), *al = json_object(), *inc = json_object();
-    for (int p = 0; p < e->fus.nplaces; p++)
-        if (e->vitals[p])
-            json_object_set(vit, place_id(e, p), e->vitals[p]);
-    for (int i = 0; i < e->alerts.n; i++)
-        if (e->alerts.a[i].status != LIVE_AL_CLEARED)
-            json_object_set_new(al, e->alerts.a[i].id, live_alert_json(&e->alerts.a[i]));
-    for (int i = 0; i < e->inc.n; i++)
-        json_object_set_new(inc, e->inc.v[i].id, live_inc_json(&e->inc.v[i], e->thr));
-    return json_pack("{s:o, s:o, s:o, s:O}", LIVE_TOPIC_VITALS, vit,
-                     LIVE_TOPIC_ALERTS, al, LIVE_TOPIC_INCIDENTS, inc,
-                     LIVE_TOPIC_BUILDINGS, e->buildings);
+    return json_pack("{s:o, s:o, s:o, s:o}",
+                     LIVE_TOPIC_VITALS, place_topic_locked(e, LIVE_TOPIC_VITALS),
+                     LIVE_TOPIC_ALERTS, place_topic_locked(e, LIVE_TOPIC_ALERTS),
+                     LIVE_TOPIC_INCIDENTS, place_topic_locked(e, LIVE_TOPIC_INCIDENTS),
+                     LIVE_TOPIC_BUILDINGS, place_topic_locked(e, LIVE_TOPIC_BUILDINGS));
 }
 
 json_t *live_state(live_engine *e)
@@ -210,12 +230,8 @@ static json_t *snapshot_locked(live_engine *e, const char *topic)
             if (e->reg->ents[i].kind == kind && e->fus.st[i].last)
                 json_object_set_new(out, e->reg->ents[i].id,
                                     live_fusion_entity_json(&e->fus, i));
-    } else if (!strcmp(topic, LIVE_TOPIC_VITALS) || !strcmp(topic, LIVE_TOPIC_ALERTS) ||
-               !strcmp(topic, LIVE_TOPIC_INCIDENTS) ||
-               !strcmp(topic, LIVE_TOPIC_BUILDINGS)) {
-        json_t *all = state_locked(e);
-        out = json_incref(json_object_get(all, topic));
-        json_decref(all);
+    } else {
+        out = place_topic_locked(e, topic);
     }
     return out;
 }
