@@ -69,6 +69,7 @@ uint64_t push_offset(void);
 /* Counters for logs and tests. */
 typedef struct push_stats {
     uint64_t published, frames, bytes_out, dropped_slow, refused, clients;
+    uint64_t coalesced;        /* backlogs replaced by fresh snapshots */
 } push_stats;
 void push_get_stats(push_stats *s);
 

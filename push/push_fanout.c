@@ -1,36 +1,50 @@
 /* push/push_fanout.c: the service thread hands published changes to the
- * clients: push_drain() takes the queue, merges each change into the state
- * and offers it to the subscribers of its topic only (per-topic lists,
- * rebuilt when a subscription changes), then asks lws for one writable
- * event per client that has something new. Also the backlog policy: a
- * client past its bound that still reads is kept (coalesced), one that
- * stopped reading is dropped with 4008. */
+ * clients: push_drain() takes the queue and merges each change into the
+ * state and its history, then wakes once each subscriber of the topics
+ * that changed (per-topic lists, rebuilt when a subscription changes)
+ * whose filter passes one of the new changes. Clients read the changes
+ * from the history themselves when writable (push_client.c), so a drain
+ * costs one pass over the subscribers, not one per change and client.
+ * Also the backlog policy: a client past its bound that still reads is
+ * coalesced (fresh snapshots instead of the backlog), one that stopped
+ * reading is dropped with 4008. */
 #include "push/push_server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A client whose backlog passed the bound: free it now, close it with the
+void push_want_write(push_conn *cn)
+{
+    if (!cn->waiting) {
+        cn->waiting = 1;
+        lws_callback_on_writable(cn->wsi);
+    }
+}
+
+/* A client that stopped reading: free what it is owed, close it with the
  * reason when the socket takes it, or kill it if it never does. */
 void push_drop_slow(push_conn *cn)
 {
-    size_t owed = cn->c.owed;   /* 0 when the hard cap already freed it */
     size_t bound = push_client_bound(&cn->c);
     push_client_drop_all(&cn->c);
     push_stat_add(&P.stats.dropped_slow, 1);
-    fprintf(stderr, "push: client %s dropped: too slow (backlog over %zu "
-            "bytes%s, no read for %lld ms)\n", cn->peer, bound,
-            owed ? "" : " x4", (long long)(push_mono_ms() - cn->progress_ms));
-    push_conn_close(cn, 4008, "too slow: backlog passed %zu bytes", bound);
+    long long idle = (long long)(push_mono_ms() - cn->progress_ms);
+    fprintf(stderr, "push: client %s dropped: too slow (no read for %lld ms "
+            "with data owed; backlog bound %zu bytes)\n", cn->peer, idle,
+            bound);
+    push_conn_close(cn, 4008, "too slow: no read for %lld ms", idle);
     lws_set_timeout(cn->wsi, PENDING_TIMEOUT_USER_OK, 30);
 }
 
 /* Did the client read anything within stall_ms? Besides our own writes
  * (which lws holds back while it drains a large frame), the bytes the peer
- * acknowledged growing says it is taking data. */
+ * acknowledged growing says it is taking data. Asks the kernel only once
+ * our own writes are older than stall_ms. */
 static int still_reading(push_conn *cn, int64_t now)
 {
+    if (now - cn->progress_ms <= P.o.stall_ms)
+        return 1;
     uint64_t acked = push_sock_acked(lws_get_socket_fd(cn->wsi));
     if (acked != cn->acked) {
         cn->acked = acked;
@@ -39,21 +53,53 @@ static int still_reading(push_conn *cn, int64_t now)
     return now - cn->progress_ms <= P.o.stall_ms;
 }
 
-/* Past the bound, a client that still reads is only slow: it gets the
- * coalesced latest values at its pace. One that stopped is dropped. The
- * timer looks again if publishing stops. 1 if dropped. */
+/* The backlog policy, run when changes concern a client and on its timer.
+ * A client that owes data and read nothing for stall_ms is dropped (4008).
+ * One past its bound that still reads is only slow: its backlog is
+ * replaced by fresh snapshots (the latest value of each entity), which it
+ * takes at its pace; past 4x the bound (replies it does not read) it is
+ * dropped too. 1 if dropped. */
 int push_check_backlog(push_conn *cn, int64_t now)
 {
-    if (cn->close_code || cn->c.owed <= push_client_bound(&cn->c))
+    if (cn->close_code)
         return 0;
-    if (!still_reading(cn, now)) {
+    size_t owed = push_client_owed(&cn->c, &P.st);
+    if (!owed && !cn->c.snap_due)
+        return 0;
+    if (cn->waiting && !still_reading(cn, now)) {
         push_drop_slow(cn);
         return 1;
     }
-    int64_t wait = push_client_wait_ms(&cn->c, now);
-    lws_set_timer_usecs(cn->wsi, (wait >= 0 && wait < 1000 ? wait + 1
-                                                           : 1000) * 1000);
+    if (owed <= push_client_bound(&cn->c))
+        return 0;
+    if (push_client_coalesce(&cn->c, &P.st)) {
+        push_stat_add(&P.stats.coalesced, 1);
+        push_want_write(cn);
+    }
+    if (push_client_owed(&cn->c, &P.st) / 4 > push_client_bound(&cn->c)) {
+        push_drop_slow(cn);
+        return 1;
+    }
     return 0;
+}
+
+/* Once a second: a client that has not been writable for stall_ms is
+ * looked at even when nothing is published (the check above runs when
+ * changes concern it). */
+static void sweep(lws_sorted_usec_list_t *sul)
+{
+    int64_t now = push_mono_ms();
+    for (push_conn *cn = P.conns, *next; cn; cn = next) {
+        next = cn->next;
+        if (cn->waiting && now - cn->progress_ms > P.o.stall_ms)
+            push_check_backlog(cn, now);
+    }
+    lws_sul_schedule(P.ctx, 0, sul, sweep, LWS_US_PER_SEC);
+}
+
+void push_sweep_start(void)
+{
+    lws_sul_schedule(P.ctx, 0, &P.sweep, sweep, LWS_US_PER_SEC);
 }
 
 /* Rebuild the per-topic subscriber arrays. 0, or -1 out of memory. */
@@ -74,44 +120,27 @@ static int rebuild_subs(void)
             }
             P.subs[t][P.nsubs[t]++] = cn;
         }
-    if ((size_t)P.nconns > P.captouched) {
-        size_t cap = (size_t)P.nconns * 2;
-        push_conn **a = realloc(P.touched, cap * sizeof *a);
-        if (!a)
-            return -1;
-        P.touched = a;
-        P.captouched = cap;
-    }
     P.subs_dirty = 0;
     return 0;
 }
 
-/* Offer change r to one client; remember the client for the end of drain. */
-static void offer(push_conn *cn, push_rec *r, int64_t now)
+/* Changes of topic t numbered seq on were just published: wake cn if they
+ * concern it (once per drain), after the backlog check. */
+static void wake(push_conn *cn, int t, uint64_t seq, int64_t now)
 {
-    if (cn->close_code)
+    if (cn->close_code || cn->woken == P.drains ||
+        !push_client_concerned(&cn->c, &P.st, t, seq))
         return;
-    if (push_client_idle(&cn->c))
-        cn->progress_ms = now;   /* it owes nothing: not stalled */
-    int rc = push_client_offer(&cn->c, r);
-    if (rc > 0) {
-        cn->want_write = 1;
-    } else if (rc < 0) {
-        push_drop_slow(cn);
+    cn->woken = P.drains;
+    if (!cn->waiting)
+        cn->progress_ms = now;   /* it had sent all it owed: not stalled */
+    if (push_check_backlog(cn, now))
         return;
-    }
-    if (!cn->touched && P.ntouched < P.captouched) {
-        cn->touched = 1;
-        P.touched[P.ntouched++] = cn;
-    } else if (!cn->touched && cn->want_write) {
-        cn->want_write = 0;      /* no room to remember it: ask now */
-        lws_callback_on_writable(cn->wsi);
-    }
+    push_want_write(cn);
 }
 
-/* Take the queued changes and hand them to the state and to the clients
- * subscribed to their topic; then ask for a writable event once per
- * client that has something new. */
+/* Take the queued changes into the state, then wake the clients they
+ * concern. */
 void push_drain(void)
 {
     pthread_mutex_lock(&P.qmu);
@@ -123,38 +152,34 @@ void push_drain(void)
     P.qcap ^= P.qcap2;
     P.q2 = q;
     P.qn = 0;
+    __atomic_store_n(&P.queued, 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&P.qmu);
 
+    uint64_t first[PUSH_NTOPICS];
+    for (int t = 0; t < PUSH_NTOPICS; t++)
+        first[t] = P.st.tr[t].next;
+    for (size_t i = 0; i < n; i++) {
+        push_state_apply(&P.st, q[i].topic, q[i].entity, q[i].fields);
+        free(q[i].entity);
+    }
     int64_t now = push_mono_ms();
+    P.drains++;
     if (P.subs_dirty && rebuild_subs())
         fprintf(stderr, "push: out of memory for the subscriber lists\n");
-    P.ntouched = 0;
-    for (size_t i = 0; i < n; i++) {
-        push_rec *r = push_state_apply(&P.st, q[i].topic, q[i].entity,
-                                       q[i].fields);
-        free(q[i].entity);
-        if (!r)
+    for (int t = 0; t < PUSH_NTOPICS; t++) {
+        if (P.st.tr[t].next == first[t])
             continue;
         if (!P.subs_dirty) {
-            for (size_t k = 0; k < P.nsubs[r->topic]; k++)
-                offer(P.subs[r->topic][k], r, now);
+            for (size_t k = 0; k < P.nsubs[t]; k++)
+                wake(P.subs[t][k], t, first[t], now);
         } else {                 /* no lists (out of memory): everyone */
             for (push_conn *cn = P.conns; cn; cn = cn->next)
-                offer(cn, r, now);
+                if (cn->c.topics & (1u << t))
+                    wake(cn, t, first[t], now);
         }
-    }
-    for (size_t k = 0; k < P.ntouched; k++) {
-        push_conn *cn = P.touched[k];
-        cn->touched = 0;
-        if (push_check_backlog(cn, now))
-            continue;
-        if (cn->want_write && !cn->close_code)
-            lws_callback_on_writable(cn->wsi);
-        cn->want_write = 0;
     }
     __atomic_store_n(&P.offset, P.st.offset, __ATOMIC_RELEASE);
     if (P.stopping)
         for (push_conn *cn = P.conns; cn; cn = cn->next)
             push_conn_close(cn, 1001, "server stopping");
 }
-

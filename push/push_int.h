@@ -42,35 +42,49 @@ typedef struct push_attrs {
 void push_attrs_from(push_attrs *a, const char *id, json_t *state);
 void push_attrs_clear(push_attrs *a);
 
-/* One published change, shared by the history ring and pending sets. */
+/* One published change, held by the history ring (for resume) and read by
+ * every client from there: clients keep cursors into it, not copies. */
 typedef struct push_rec {
     int refs;
     int topic;
     uint64_t offset;
+    uint64_t tseq;             /* its number among the changes of its topic */
     char *entity;
-    uint32_t hash;             /* of topic and entity */
     json_t *fields;            /* the change as published (read-only) */
     size_t bytes;              /* its serialized size, for the bounds */
+    size_t cum;                /* bytes of its topic's changes up to it */
     push_attrs at;             /* where the entity is after the change */
     push_frame *frame;         /* cached one-change delta frame or NULL */
 } push_rec;
 void push_rec_unref(push_rec *r);
+
+#define PUSH_CACHE_WAYS 8      /* shared batch frames kept per topic */
+typedef struct push_cached {   /* the delta of changes [from, to) at wm */
+    uint64_t from, to, wm;
+    push_frame *f;
+} push_cached;
 
 typedef struct push_state {
     uint64_t epoch, offset;    /* offset = last published */
     json_t *topics[PUSH_NTOPICS]; /* id -> merged fields */
     push_rec **ring;           /* history: offsets (offset-n, offset] */
     size_t cap, n, start;
+    /* The same history per topic: changes number base..next-1 of topic t
+     * are tr[t].r[seq % cap]. A client's cursor is such a number. */
+    struct {
+        push_rec **r;
+        uint64_t base, next;
+        size_t cum_gone;       /* cum of the last change that left */
+    } tr[PUSH_NTOPICS];
     /* Offsets at which a snapshot in parts started lately (a ring): a
      * client that resumes from one of them may hold only its first parts
      * (and cleared the rest), so it gets a fresh snapshot instead. */
     uint64_t parted[256];
     size_t nparted;
-    struct {                   /* last batch frame built, per topic */
-        uint64_t first, last, wm;
-        size_t n;
-        push_frame *f;
-    } cache[PUSH_NTOPICS];
+    /* Batch frames built lately, per topic: clients at the same cursor
+     * with the same watermark send the same bytes. */
+    push_cached cache[PUSH_NTOPICS][PUSH_CACHE_WAYS];
+    unsigned cache_next[PUSH_NTOPICS];
 } push_state;
 
 void push_state_init(push_state *st, size_t history, uint64_t epoch);
@@ -86,6 +100,14 @@ int push_state_was_parted(const push_state *st, uint64_t offset);
 uint64_t push_state_oldest(const push_state *st);
 /* The i-th record of the history, oldest first. */
 push_rec *push_state_at(const push_state *st, size_t i);
+/* Change number seq of topic t, or NULL when gone or not yet published. */
+push_rec *push_state_topic_rec(const push_state *st, int t, uint64_t seq);
+/* The number of topic t's first change after offset (next when none). */
+uint64_t push_state_topic_after(const push_state *st, int t,
+                                 uint64_t offset);
+/* Bytes of topic t's changes from number seq on (SIZE_MAX/4 when some of
+ * them left the history). */
+size_t push_state_topic_bytes(const push_state *st, int t, uint64_t seq);
 
 typedef struct push_filter {
     int kind;                  /* 0 none, 1 district, 2 bbox */
@@ -102,34 +124,25 @@ int push_filter_match(const push_filter *f, const char *id,
 push_frame *push_state_snapshot(push_state *st, int topic,
                                 const push_filter *f);
 
-/* One pending entity of a client: the latest record and, once a second
- * change of the entity arrived, the merged fields. */
-typedef struct push_slot {
-    push_rec *rec;
-    json_t *merged;
-    uint64_t first;            /* offset of the first change folded in */
-    uint32_t count;
-    size_t bytes;
-} push_slot;
-
+/* What one client is owed: a cursor per topic into the shared history
+ * (every change of topic t numbered below tpos[t] was sent, covered by a
+ * snapshot, or did not pass the filter), owed snapshots, and frames queued
+ * ahead of them (replies). Nothing else is held per client, so a slow
+ * client costs no memory; one too far behind is coalesced: it gets a fresh
+ * snapshot (the latest value of every entity) instead of the backlog. */
 typedef struct push_client {
     unsigned topics;           /* bit per subscribed topic */
     unsigned snap_due;         /* bit per topic whose snapshot is owed */
     push_filter filter[PUSH_NTOPICS];
+    uint64_t tpos[PUSH_NTOPICS];
     /* Per-topic rate limit ("max_rate_hz"): deltas of a limited topic go
      * out in bursts at most every rate_ms; meanwhile they coalesce. */
     int64_t rate_ms[PUSH_NTOPICS], due_ms[PUSH_NTOPICS];
     uint64_t burst_upto[PUSH_NTOPICS]; /* a burst sends changes <= this */
     unsigned in_burst;         /* bit per topic in a burst */
-    size_t npend[PUSH_NTOPICS];/* pending slots per topic */
-    push_slot *slots;          /* pending, in order of first offset */
-    size_t nslots, capslots;
-    int32_t *index;            /* open addressing: slot index or -1 */
-    size_t capindex;
-    size_t owed;               /* bytes pending + queued frames */
     size_t max_owed;
-    uint64_t seen;             /* every change <= seen has been looked at */
-    push_frame *out, *out_tail;/* frames queued before the pending set */
+    push_frame *out, *out_tail;/* frames queued before the changes */
+    size_t out_bytes;
     int overflow;              /* passed the bound: to be closed */
     /* A snapshot going out in parts, one per writable event: its topic
      * (-1: none under way), offset, the entity id the next part starts at
@@ -141,41 +154,50 @@ typedef struct push_client {
     int snap_part;
     size_t snap_sum;
     size_t snap_bytes[PUSH_NTOPICS];
-    uint64_t changes_sent, frames_sent;
+    uint64_t changes_sent, frames_sent, coalesced;
 } push_client;
 
-void push_client_init(push_client *c, size_t max_owed, uint64_t seen);
+/* A client that owes nothing: its cursors at the end of the history. */
+void push_client_init(push_client *c, size_t max_owed, const push_state *st);
 void push_client_free(push_client *c);
-/* Offer a change: 1 if the client now has something to send, 0 if not,
- * -1 if its backlog passed 4x the bound (pending freed, overflow set);
- * between 1x and 4x the caller decides (push_server.c: did it stall?). */
-int push_client_offer(push_client *c, push_rec *r);
+/* Bytes owed: queued frames plus the changes after the cursors (of the
+ * whole topic, filters aside: an upper bound). */
+size_t push_client_owed(const push_client *c, const push_state *st);
+/* The backlog bound of this client: max_owed plus twice the size of the
+ * snapshots it subscribed to (a fresh snapshot of everything it follows
+ * must fit, so a big subscription is not "too slow"). */
+size_t push_client_bound(const push_client *c);
+/* Replace the backlog by fresh snapshots of the topics it is behind on;
+ * returns how many. */
+int push_client_coalesce(push_client *c, const push_state *st);
 /* Give up on a client: free everything it is owed, set overflow. */
 void push_client_drop_all(push_client *c);
-/* Nothing owed at all (pending, queued frames or snapshots). */
-int push_client_idle(const push_client *c);
-/* The backlog bound of this client: max_owed plus twice the size of the
- * snapshots it subscribed to (its coalesced backlog holds at most about one
- * value per subscribed entity, so a big subscription is not "too slow"). */
-size_t push_client_bound(const push_client *c);
-/* Queue a frame (takes the reference) before the pending changes. */
+/* Does a change of topic t numbered seq or later concern the client? */
+int push_client_concerned(push_client *c, const push_state *st, int t,
+                          uint64_t seq);
+/* Queue a frame (takes the reference) before the changes. */
 int push_client_queue(push_client *c, push_frame *f);
-/* Drop pending changes of one topic (a snapshot replaces them). */
-void push_client_drop_topic(push_client *c, int topic);
+/* Owe nothing more of one topic (a snapshot or unsubscribe follows). */
+void push_client_drop_topic(push_client *c, const push_state *st, int topic);
 /* Owe the client a snapshot of the topic: built when the socket takes it,
  * from the state then, so a snapshot and the deltas it covers are never
  * held together. */
-void push_client_want_snapshot(push_client *c, int topic);
+void push_client_want_snapshot(push_client *c, const push_state *st,
+                               int topic);
+/* Point the cursors of the topics in mask just after offset (resume). */
+void push_client_rewind(push_client *c, const push_state *st, unsigned mask,
+                        uint64_t offset);
 /* The next frame to write at monotonic time now_ms (a reference the caller
  * unrefs), or NULL (nothing, or only rate-limited changes not yet due). */
 push_frame *push_client_next_at(push_client *c, push_state *st,
                                 int64_t now_ms);
 push_frame *push_client_next(push_client *c, push_state *st);
-/* Something can be written at now_ms (push_client_has_output: now). */
-int push_client_ready_at(const push_client *c, int64_t now_ms);
-int push_client_has_output(const push_client *c);
+/* Something can be written at now_ms. */
+int push_client_ready_at(push_client *c, const push_state *st,
+                         int64_t now_ms);
 /* Milliseconds until rate-limited changes are due, or -1 if none wait. */
-int64_t push_client_wait_ms(const push_client *c, int64_t now_ms);
+int64_t push_client_wait_ms(push_client *c, const push_state *st,
+                            int64_t now_ms);
 
 /* Client messages (push_proto.c). The server side supplies these hooks. */
 typedef struct push_proto_env {

@@ -24,10 +24,12 @@ static int fail(push_client *c, const char *code, const char *msg)
     return 1;
 }
 
-/* Resume from (epoch, offset) if the history allows: replay the missed
- * changes into the pending set. Otherwise say why in a reset frame and
- * return 0 (the caller sends snapshots). */
-static int try_resume(push_client *c, push_state *st, json_t *resume)
+/* Resume from (epoch, offset) if the history allows: the cursors of the
+ * topics in mask go back to just after it, so the missed changes follow.
+ * Otherwise say why in a reset frame and return 0 (the caller sends
+ * snapshots). */
+static int try_resume(push_client *c, push_state *st, json_t *resume,
+                      unsigned mask)
 {
     json_t *je = json_object_get(resume, "epoch");
     json_t *jo = json_object_get(resume, "offset");
@@ -55,11 +57,7 @@ static int try_resume(push_client *c, push_state *st, json_t *resume)
                      "resume asked %llu", (unsigned long long)
                      push_state_oldest(st), (unsigned long long)o);
         else {
-            for (size_t i = 0; i < st->n; i++) {
-                push_rec *r = push_state_at(st, i);
-                if (r->offset > o)
-                    push_client_offer(c, r);
-            }
+            push_client_rewind(c, st, mask, o);
             return 1;
         }
     }
@@ -129,27 +127,28 @@ static int subscribe(push_client *c, push_proto_env *env, json_t *m)
         c->filter[idx[i]] = f[i];
         c->topics |= 1u << idx[i];
         fresh |= 1u << idx[i];
-        push_client_drop_topic(c, idx[i]);
         c->snap_due &= ~(1u << idx[i]);
+        push_client_drop_topic(c, env->st, idx[i]);
         c->rate_ms[idx[i]] = rate[i];
         c->due_ms[idx[i]] = 0;
     }
     json_t *resume = json_object_get(m, "resume");
-    if (resume && json_is_object(resume) && try_resume(c, env->st, resume))
+    if (resume && json_is_object(resume) &&
+        try_resume(c, env->st, resume, fresh))
         return 0;
     for (int k = 0; k < PUSH_NTOPICS; k++)
         if (fresh & (1u << k))
-            push_client_want_snapshot(c, k);
+            push_client_want_snapshot(c, env->st, k);
     return 0;
 }
 
-static int unsubscribe(push_client *c, json_t *m)
+static int unsubscribe(push_client *c, const push_state *st, json_t *m)
 {
     json_t *topics = json_object_get(m, "topics"), *t;
     size_t i;
     if (json_is_string(topics) && strcmp(json_string_value(topics), "*") == 0) {
         for (int k = 0; k < PUSH_NTOPICS; k++) {
-            push_client_drop_topic(c, k);
+            push_client_drop_topic(c, st, k);
             push_filter_clear(&c->filter[k]);
             c->rate_ms[k] = 0;
         }
@@ -167,7 +166,7 @@ static int unsubscribe(push_client *c, json_t *m)
         c->topics &= ~(1u << k);
         c->snap_due &= ~(1u << k);
         c->rate_ms[k] = 0;
-        push_client_drop_topic(c, k);
+        push_client_drop_topic(c, st, k);
         push_filter_clear(&c->filter[k]);
     }
     return 0;
@@ -208,7 +207,7 @@ int push_proto_handle(push_client *c, push_proto_env *env, const char *text,
     else if (strcmp(op, "subscribe") == 0)
         rc = subscribe(c, env, m);
     else if (strcmp(op, "unsubscribe") == 0)
-        rc = unsubscribe(c, m);
+        rc = unsubscribe(c, env->st, m);
     else if (strcmp(op, "ping") == 0)
         push_client_queue(c, push_frame_json(json_pack("{s:s}", "type",
                                                        "pong")));

@@ -43,7 +43,7 @@ void push_conn_close(push_conn *cn, int code, const char *fmt, ...)
     vsnprintf(cn->close_reason, sizeof cn->close_reason, fmt, ap);
     va_end(ap);
     cn->close_code = code;
-    lws_callback_on_writable(cn->wsi);
+    push_want_write(cn);
 }
 
 static void unlink_conn(push_conn *cn)
@@ -112,13 +112,19 @@ static int on_receive(push_conn *cn, struct lws *wsi, const void *in,
     if (bad && ++cn->bad > BAD_MAX)
         push_conn_close(cn, LWS_CLOSE_STATUS_POLICY_VIOLATION,
                         "too many bad messages (%d)", cn->bad);
-    else if (push_client_has_output(&cn->c))
-        lws_callback_on_writable(wsi);
+    else if (push_client_ready_at(&cn->c, &P.st, push_mono_ms()))
+        push_want_write(cn);
     return 0;
 }
 
 static int on_writeable(push_conn *cn, struct lws *wsi)
 {
+    cn->waiting = 0;
+    /* Changes published while the thread goes round its clients are taken
+     * in at once, not after the round: a client later in the round sends
+     * them now, so a change waits at most about one round, not two. */
+    if (__atomic_load_n(&P.queued, __ATOMIC_ACQUIRE))
+        push_drain();
     if (cn->close_code) {
         lws_close_reason(wsi, (enum lws_close_status)cn->close_code,
                          (unsigned char *)cn->close_reason,
@@ -138,10 +144,6 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
     push_frame_unref(cn->inflight);
     cn->inflight = NULL;
     cn->progress_ms = now;
-    /* Every change so far was offered to the client if it subscribes to
-     * its topic (drain runs on this thread): the others it has "seen". */
-    if (cn->c.seen < P.st.offset)
-        cn->c.seen = P.st.offset;
     push_frame *f = push_client_next_at(&cn->c, &P.st, now);
     if (f) {
         size_t len = f->len;
@@ -152,11 +154,11 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
         push_stat_add(&P.stats.frames, 1);
         push_stat_add(&P.stats.bytes_out, len);
     }
-    if (push_client_ready_at(&cn->c, now)) {
-        lws_callback_on_writable(wsi);
+    if (push_client_ready_at(&cn->c, &P.st, now)) {
+        push_want_write(cn);
     } else {
         /* Rate-limited changes wait: come back when they are due. */
-        int64_t wait = push_client_wait_ms(&cn->c, now);
+        int64_t wait = push_client_wait_ms(&cn->c, &P.st, now);
         if (wait >= 0)
             lws_set_timer_usecs(wsi, (wait + 1) * 1000);
     }
@@ -171,7 +173,7 @@ static void on_established(struct lws *wsi, pss *ps)
     ps->cn = cn;
     cn->wsi = wsi;
     cn->progress_ms = push_mono_ms();
-    push_client_init(&cn->c, P.o.client_max, P.st.offset);
+    push_client_init(&cn->c, P.o.client_max, &P.st);
     lws_get_peer_simple(wsi, cn->peer, sizeof cn->peer);
     cn->next = P.conns;
     if (P.conns)
@@ -203,7 +205,7 @@ static void on_established(struct lws *wsi, pss *ps)
         "server_ms", (json_int_t)push_now_ms(), "limits", "max_in",
         (json_int_t)P.o.max_in, "client_max", (json_int_t)P.o.client_max,
         "test_publish", P.o.test_publish)));
-    lws_callback_on_writable(wsi);
+    push_want_write(cn);
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -228,7 +230,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return ps && ps->cn ? on_writeable(ps->cn, wsi) : -1;
     case LWS_CALLBACK_TIMER:     /* rate-limited changes due, or a check */
         if (ps && ps->cn && !push_check_backlog(ps->cn, push_mono_ms()))
-            lws_callback_on_writable(wsi);
+            push_want_write(ps->cn);
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         push_drain();
@@ -261,11 +263,13 @@ static void *service(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "ct-push");   /* for top and perf */
+    push_sweep_start();
     while (!__atomic_load_n(&P.stopping, __ATOMIC_ACQUIRE) ||
            (P.conns && push_now_ms() < P.stop_deadline))
         lws_service(P.ctx, 0);
     pthread_mutex_lock(&P.qmu);      /* no more wake-ups from publishers */
     struct lws_context *ctx = P.ctx;
+    lws_sul_cancel(&P.sweep);
     P.ctx = NULL;
     pthread_mutex_unlock(&P.qmu);
     lws_context_destroy(ctx);
@@ -398,6 +402,7 @@ int push_publish(const char *topic, const char *entity_id, json_t *fields)
     if (rc == CT_OK && id) {
         P.q[P.qn++] = (push_qitem){t, id, fields};
         wake = P.qn == 1;     /* later ones ride on the same wake-up */
+        __atomic_store_n(&P.queued, 1, __ATOMIC_RELEASE);
         P.stats.published++;
         if (wake)
             lws_cancel_service(P.ctx);
@@ -437,7 +442,6 @@ void push_stop(void)
     free(P.q2);
     for (int t = 0; t < PUSH_NTOPICS; t++)
         free(P.subs[t]);
-    free(P.touched);
     push_state_free(&P.st);
     pthread_mutex_destroy(&P.qmu);
     push_auth_free();
@@ -462,4 +466,5 @@ void push_get_stats(push_stats *s)
     s->dropped_slow = __atomic_load_n(&P.stats.dropped_slow, __ATOMIC_RELAXED);
     s->refused = __atomic_load_n(&P.stats.refused, __ATOMIC_RELAXED);
     s->clients = __atomic_load_n(&P.stats.clients, __ATOMIC_RELAXED);
+    s->coalesced = __atomic_load_n(&P.stats.coalesced, __ATOMIC_RELAXED);
 }

@@ -20,8 +20,8 @@ typedef struct push_conn {
     int close_code;            /* set: close with this code when writable */
     char close_reason[120];
     int bad;                   /* malformed messages so far */
-    int want_write;
-    int touched;               /* offered a change in this drain */
+    int waiting;               /* a writable event is asked for */
+    uint64_t woken;            /* the last drain that woke it */
     push_frame *inflight;      /* last frame written: lws (permessage-
                                 * deflate) may still read it until the
                                 * next WRITEABLE */
@@ -52,11 +52,12 @@ typedef struct push_server {
     push_conn **subs[PUSH_NTOPICS];
     size_t nsubs[PUSH_NTOPICS], capsubs[PUSH_NTOPICS];
     int subs_dirty;
-    push_conn **touched;       /* connections offered a change, this drain */
-    size_t ntouched, captouched;
+    uint64_t drains;           /* drains so far (push_conn.woken) */
+    lws_sorted_usec_list_t sweep; /* the stalled-client check, each second */
     pthread_mutex_t qmu;       /* guards q, qn, qcap, stats.published */
     push_qitem *q, *q2;
     size_t qn, qcap, qcap2;
+    int queued;                /* atomic: qn > 0 (read without the lock) */
     uint64_t offset;           /* atomic copy of st.offset */
     push_stats stats;
 } push_server;
@@ -69,11 +70,16 @@ void push_auth_free(void);
 /* 0 when the handshake of wsi may proceed, else a close code with why. */
 int push_auth_check(struct lws *wsi, char *why, size_t n);
 
-/* push_fanout.c: take the queued changes and offer them to subscribers. */
+/* push_fanout.c: take the queued changes into the state and wake the
+ * subscribers they concern. */
 void push_drain(void);
-/* Past the bound: keep a client that still reads, drop one that stopped;
- * 1 if dropped. */
+/* Past the bound: coalesce a client that still reads, drop one that
+ * stopped; 1 if dropped. */
 int push_check_backlog(push_conn *cn, int64_t now);
+/* Start the once-a-second stalled-client check (service thread). */
+void push_sweep_start(void);
+/* Ask lws for a writable event for cn unless one is asked for already. */
+void push_want_write(push_conn *cn);
 /* Free what a too slow client is owed and close it with 4008. */
 void push_drop_slow(push_conn *cn);
 void push_stat_add(uint64_t *v, uint64_t n);

@@ -155,14 +155,6 @@ int push_filter_match(const push_filter *f, const char *id,
 
 /* --- records and the state --- */
 
-static uint32_t hash_key(int topic, const char *s)
-{
-    uint32_t h = 2166136261u ^ (uint32_t)topic;   /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
 void push_rec_unref(push_rec *r)
 {
     if (!r || --r->refs > 0)
@@ -180,8 +172,10 @@ void push_state_init(push_state *st, size_t history, uint64_t epoch)
     st->epoch = epoch;
     st->cap = history ? history : 65536;
     st->ring = calloc(st->cap, sizeof *st->ring);
-    for (int i = 0; i < PUSH_NTOPICS; i++)
+    for (int i = 0; i < PUSH_NTOPICS; i++) {
         st->topics[i] = json_object();
+        st->tr[i].r = calloc(st->cap, sizeof *st->tr[i].r);
+    }
 }
 
 void push_state_free(push_state *st)
@@ -191,7 +185,9 @@ void push_state_free(push_state *st)
     free(st->ring);
     for (int i = 0; i < PUSH_NTOPICS; i++) {
         json_decref(st->topics[i]);
-        push_frame_unref(st->cache[i].f);
+        free(st->tr[i].r);
+        for (int w = 0; w < PUSH_CACHE_WAYS; w++)
+            push_frame_unref(st->cache[i][w].f);
     }
     memset(st, 0, sizeof *st);
 }
@@ -223,6 +219,39 @@ push_rec *push_state_at(const push_state *st, size_t i)
     return st->ring[(st->start + i) % st->cap];
 }
 
+push_rec *push_state_topic_rec(const push_state *st, int t, uint64_t seq)
+{
+    if (seq < st->tr[t].base || seq >= st->tr[t].next)
+        return NULL;
+    return st->tr[t].r[seq % st->cap];
+}
+
+uint64_t push_state_topic_after(const push_state *st, int t,
+                                 uint64_t offset)
+{
+    uint64_t lo = st->tr[t].base, hi = st->tr[t].next;
+    while (lo < hi) {          /* offsets grow with the numbers */
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (st->tr[t].r[mid % st->cap]->offset <= offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+size_t push_state_topic_bytes(const push_state *st, int t, uint64_t seq)
+{
+    if (seq >= st->tr[t].next)
+        return 0;
+    if (seq < st->tr[t].base)
+        return SIZE_MAX / 4;
+    size_t before = seq == st->tr[t].base
+                        ? st->tr[t].cum_gone
+                        : st->tr[t].r[(seq - 1) % st->cap]->cum;
+    return st->tr[t].r[(st->tr[t].next - 1) % st->cap]->cum - before;
+}
+
 push_rec *push_state_apply(push_state *st, int topic, const char *entity,
                            json_t *fields)
 {
@@ -235,7 +264,6 @@ push_rec *push_state_apply(push_state *st, int topic, const char *entity,
     r->topic = topic;
     r->offset = ++st->offset;
     r->entity = strdup(entity);
-    r->hash = hash_key(topic, entity);
     r->fields = fields;
     r->bytes = json_dumpb(fields, NULL, 0, PUSH_JSON) + strlen(entity) + 4;
 
@@ -256,12 +284,20 @@ push_rec *push_state_apply(push_state *st, int topic, const char *entity,
     push_attrs_from(&r->at, entity, cur);
 
     if (st->n == st->cap) {        /* the oldest change leaves the history */
-        push_rec_unref(st->ring[st->start]);
+        push_rec *old = st->ring[st->start];
+        st->tr[old->topic].base++; /* it is its topic's oldest too */
+        st->tr[old->topic].cum_gone = old->cum;
+        push_rec_unref(old);
         st->start = (st->start + 1) % st->cap;
         st->n--;
     }
     st->ring[(st->start + st->n) % st->cap] = r;
     st->n++;
+    uint64_t seq = st->tr[topic].next++;
+    push_rec *prev = push_state_topic_rec(st, topic, seq - 1);
+    r->tseq = seq;
+    r->cum = (prev ? prev->cum : st->tr[topic].cum_gone) + r->bytes;
+    st->tr[topic].r[seq % st->cap] = r;
     return r;
 }
 
