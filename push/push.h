@@ -40,6 +40,9 @@ typedef struct push_opts {
                                 * ways for this long, hang up at twice
                                 * (default 30) */
     int max_clients;           /* default 20000 */
+    int batch_ms;              /* passes over the clients start at most this
+                                * often: changes meanwhile go out together
+                                * (default 25; negative: no wait) */
     size_t history;            /* changes kept for resume (default 65536) */
     int sndbuf;                /* SO_SNDBUF per client, 0 = kernel's (tests) */
     int quiet;                 /* no log line per connection */

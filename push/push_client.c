@@ -162,7 +162,7 @@ int push_client_concerned(push_client *c, const push_state *st, int t,
     if (!(live_topics(c) & (1u << t)))
         return (c->snap_due & (1u << t)) != 0;
     if (c->filter[t].kind == 0)
-        return 1;
+        return c->tpos[t] < st->tr[t].next;
     if (c->tpos[t] > seq)
         seq = c->tpos[t];
     for (; seq < st->tr[t].next; seq++) {

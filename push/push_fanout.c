@@ -136,12 +136,11 @@ static void wake(push_conn *cn, int t, uint64_t seq, int64_t now)
         cn->progress_ms = now;   /* it had sent all it owed: not stalled */
     if (push_check_backlog(cn, now))
         return;
-    push_want_write(cn);
+    push_write_now(cn);
 }
 
-/* Take the queued changes into the state, then wake the clients they
- * concern. */
-void push_drain(void)
+/* Move the queued changes into the state and its history. */
+static void take_in(void)
 {
     pthread_mutex_lock(&P.qmu);
     push_qitem *q = P.q;
@@ -154,30 +153,77 @@ void push_drain(void)
     P.qn = 0;
     __atomic_store_n(&P.queued, 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&P.qmu);
-
-    uint64_t first[PUSH_NTOPICS];
-    for (int t = 0; t < PUSH_NTOPICS; t++)
-        first[t] = P.st.tr[t].next;
     for (size_t i = 0; i < n; i++) {
         push_state_apply(&P.st, q[i].topic, q[i].entity, q[i].fields);
         free(q[i].entity);
     }
-    int64_t now = push_mono_ms();
-    P.drains++;
-    if (P.subs_dirty && rebuild_subs())
-        fprintf(stderr, "push: out of memory for the subscriber lists\n");
-    for (int t = 0; t < PUSH_NTOPICS; t++) {
-        if (P.st.tr[t].next == first[t])
-            continue;
-        if (!P.subs_dirty) {
-            for (size_t k = 0; k < P.nsubs[t]; k++)
-                wake(P.subs[t][k], t, first[t], now);
-        } else {                 /* no lists (out of memory): everyone */
-            for (push_conn *cn = P.conns; cn; cn = cn->next)
-                if (cn->c.topics & (1u << t))
-                    wake(cn, t, first[t], now);
+}
+
+/* Wake the subscribers of topic t for its changes numbered from first on.
+ * Every 64 clients, changes published meanwhile are taken in: the clients
+ * after that point send them in this pass; *mid gets where they start
+ * (for the next pass, which wakes the clients before that point). */
+static void pass_topic(int t, uint64_t first, int64_t now,
+                       uint64_t mid[PUSH_NTOPICS])
+{
+    size_t k = 0;
+    for (push_conn *cn = P.conns;; k++) {
+        push_conn *c;
+        if (!P.subs_dirty) {             /* the list (rebuilt per pass) */
+            if (k >= P.nsubs[t])
+                break;
+            c = P.subs[t][k];
+        } else {                         /* no list (out of memory) */
+            if (!cn)
+                break;
+            c = cn;
+            cn = cn->next;
+        }
+        if (c->c.topics & (1u << t))
+            wake(c, t, first, now);
+        if ((k & 63) == 63 && __atomic_load_n(&P.queued, __ATOMIC_ACQUIRE)) {
+            for (int u = 0; u < PUSH_NTOPICS; u++)
+                if (mid[u] == UINT64_MAX)
+                    mid[u] = P.st.tr[u].next;
+            take_in();
         }
     }
+}
+
+/* Take the queued changes into the state, then wake the clients they
+ * concern, writing to them at once where possible: a pass over the
+ * subscribers. Changes published during a pass are taken in as it goes,
+ * so a change waits about one pass, not two; at most 4 passes in a row,
+ * then lws gets the thread. */
+void push_drain(void)
+{
+    if (P.in_drain)
+        return;
+    int64_t now = push_mono_ms();
+    P.in_drain = 1;
+    uint64_t first[PUSH_NTOPICS], mid[PUSH_NTOPICS];
+    for (int t = 0; t < PUSH_NTOPICS; t++)
+        first[t] = P.st.tr[t].next;
+    take_in();
+    for (int pass = 0; pass < 4; pass++) {
+        P.drains++;
+        if (P.subs_dirty && rebuild_subs())
+            fprintf(stderr, "push: out of memory for the subscriber lists\n");
+        for (int t = 0; t < PUSH_NTOPICS; t++)
+            mid[t] = UINT64_MAX;
+        for (int t = 0; t < PUSH_NTOPICS; t++)
+            if (P.st.tr[t].next != first[t])
+                pass_topic(t, first[t], now, mid);
+        int more = 0;
+        for (int t = 0; t < PUSH_NTOPICS; t++)
+            more |= mid[t] != UINT64_MAX;
+        if (!more)
+            break;
+        for (int t = 0; t < PUSH_NTOPICS; t++)
+            first[t] = mid[t];
+        now = push_mono_ms();
+    }
+    P.in_drain = 0;
     __atomic_store_n(&P.offset, P.st.offset, __ATOMIC_RELEASE);
     if (P.stopping)
         for (push_conn *cn = P.conns; cn; cn = cn->next)

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -59,6 +61,9 @@ static void unlink_conn(push_conn *cn)
 
 static void free_conn(push_conn *cn)
 {
+    for (size_t i = 0; cn->paced && i < P.npaced; i++)
+        if (P.paced[i] == cn)
+            P.paced[i] = NULL;
     push_frame_unref(cn->inflight);
     unlink_conn(cn);
     P.subs_dirty = 1;     /* the subscriber lists must forget it */
@@ -117,21 +122,11 @@ static int on_receive(push_conn *cn, struct lws *wsi, const void *in,
     return 0;
 }
 
-static int on_writeable(push_conn *cn, struct lws *wsi)
+/* Write cn's next frame, if any; then ask for the next writable event if
+ * more is ready, or a timer for rate-limited changes. -1 when the write
+ * failed (the connection is to be closed). */
+static int write_next(push_conn *cn, struct lws *wsi, int64_t now)
 {
-    cn->waiting = 0;
-    /* Changes published while the thread goes round its clients are taken
-     * in at once, not after the round: a client later in the round sends
-     * them now, so a change waits at most about one round, not two. */
-    if (__atomic_load_n(&P.queued, __ATOMIC_ACQUIRE))
-        push_drain();
-    if (cn->close_code) {
-        lws_close_reason(wsi, (enum lws_close_status)cn->close_code,
-                         (unsigned char *)cn->close_reason,
-                         strlen(cn->close_reason));
-        return -1;
-    }
-    int64_t now = push_mono_ms();
     /* A frame drained means the peer is reading (its TCP acks come back):
      * proof that traffic passes both ways, so lws's ping timer restarts.
      * Without it a client busy reading the stream was hung up (1006)
@@ -147,6 +142,7 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
     push_frame *f = push_client_next_at(&cn->c, &P.st, now);
     if (f) {
         size_t len = f->len;
+        cn->delta_ms = now;
         int n = lws_write(wsi, f->data + PUSH_PRE, len, LWS_WRITE_TEXT);
         cn->inflight = f;
         if (n < 0)
@@ -163,6 +159,75 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
             lws_set_timer_usecs(wsi, (wait + 1) * 1000);
     }
     return 0;
+}
+
+static int on_writeable(push_conn *cn, struct lws *wsi)
+{
+    /* Changes published while the thread goes round its clients are taken
+     * in at once, not after the round: a client later in the round sends
+     * them now, so a change waits at most about one round, not two. (cn
+     * still counts as waiting meanwhile: the drain does not write to it.) */
+    if (__atomic_load_n(&P.queued, __ATOMIC_ACQUIRE))
+        push_drain();
+    cn->waiting = 0;
+    if (cn->close_code) {
+        lws_close_reason(wsi, (enum lws_close_status)cn->close_code,
+                         (unsigned char *)cn->close_reason,
+                         strlen(cn->close_reason));
+        return -1;
+    }
+    return write_next(cn, wsi, push_mono_ms());
+}
+
+/* The paced clients whose time came: written now. */
+static void pace_due(lws_sorted_usec_list_t *sul)
+{
+    (void)sul;
+    size_t n = P.npaced;
+    P.npaced = 0;
+    for (size_t i = 0; i < n; i++)
+        if (P.paced[i]) {
+            P.paced[i]->paced = 0;
+            push_write_now(P.paced[i]);
+        }
+}
+
+/* Hold cn back until batch_ms after its last frame (all paced clients
+ * are looked at together, batch_ms after the first is held). */
+static int pace(push_conn *cn, int64_t now)
+{
+    if (now - cn->delta_ms >= P.o.batch_ms)
+        return 0;
+    if (cn->paced)
+        return 1;
+    if (P.npaced == P.cappaced) {
+        size_t cap = P.cappaced ? P.cappaced * 2 : 64;
+        push_conn **a = realloc(P.paced, cap * sizeof *a);
+        if (!a)
+            return 0;
+        P.paced = a;
+        P.cappaced = cap;
+    }
+    if (!P.npaced)
+        lws_sul_schedule(P.ctx, 0, &P.pace, pace_due,
+                         P.o.batch_ms * LWS_US_PER_MS);
+    P.paced[P.npaced++] = cn;
+    cn->paced = 1;
+    return 1;
+}
+
+void push_write_now(push_conn *cn)
+{
+    if (cn->waiting || cn->deflate || cn->close_code ||
+        lws_partial_buffered(cn->wsi)) {
+        push_want_write(cn);
+        return;
+    }
+    int64_t now = push_mono_ms();
+    if (P.o.batch_ms > 0 && pace(cn, now))
+        return;
+    if (write_next(cn, cn->wsi, now) < 0)
+        lws_set_timeout(cn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
 static void on_established(struct lws *wsi, pss *ps)
@@ -196,6 +261,9 @@ static void on_established(struct lws *wsi, pss *ps)
         return;
     }
     push_stat_add(&P.stats.clients, 1);
+    /* An extension offered (permessage-deflate) makes lws transform our
+     * frames: those clients are written only from the writable event. */
+    cn->deflate = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) > 0;
     if (!P.o.quiet)
         fprintf(stderr, "push: client %s connected (%d open)\n", cn->peer,
                 P.nconns);
@@ -263,6 +331,11 @@ static void *service(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "ct-push");   /* for top and perf */
+    /* Below the request threads: when the core is busy, an ingest request
+     * (the start of every update's trip) runs first and fan-out batches
+     * more, instead of the request waiting behind a pass over thousands
+     * of clients. */
+    setpriority(PRIO_PROCESS, (id_t)gettid(), 5);
     push_sweep_start();
     while (!__atomic_load_n(&P.stopping, __ATOMIC_ACQUIRE) ||
            (P.conns && push_now_ms() < P.stop_deadline))
@@ -270,6 +343,7 @@ static void *service(void *arg)
     pthread_mutex_lock(&P.qmu);      /* no more wake-ups from publishers */
     struct lws_context *ctx = P.ctx;
     lws_sul_cancel(&P.sweep);
+    lws_sul_cancel(&P.pace);
     P.ctx = NULL;
     pthread_mutex_unlock(&P.qmu);
     lws_context_destroy(ctx);
@@ -311,6 +385,7 @@ int push_start(const push_opts *o, ct_err *err)
     P.o.client_max = P.o.client_max ? P.o.client_max : (size_t)4 << 20;
     P.o.stall_ms = P.o.stall_ms > 0 ? P.o.stall_ms : 30000;
     P.o.ping_s = P.o.ping_s > 0 ? P.o.ping_s : 30;
+    P.o.batch_ms = P.o.batch_ms < 0 ? 0 : P.o.batch_ms ? P.o.batch_ms : 25;
     RETRY.secs_since_valid_ping = (uint16_t)P.o.ping_s;
     RETRY.secs_since_valid_hangup = (uint16_t)(2 * P.o.ping_s);
     P.o.max_clients = P.o.max_clients ? P.o.max_clients : 20000;
@@ -442,6 +517,7 @@ void push_stop(void)
     free(P.q2);
     for (int t = 0; t < PUSH_NTOPICS; t++)
         free(P.subs[t]);
+    free(P.paced);
     push_state_free(&P.st);
     pthread_mutex_destroy(&P.qmu);
     push_auth_free();

@@ -21,6 +21,10 @@ typedef struct push_conn {
     char close_reason[120];
     int bad;                   /* malformed messages so far */
     int waiting;               /* a writable event is asked for */
+    int deflate;               /* it offered an extension: see
+                                * push_write_now() */
+    int paced;                 /* in P.paced */
+    int64_t delta_ms;          /* when its last frame went out */
     uint64_t woken;            /* the last drain that woke it */
     push_frame *inflight;      /* last frame written: lws (permessage-
                                 * deflate) may still read it until the
@@ -52,7 +56,11 @@ typedef struct push_server {
     push_conn **subs[PUSH_NTOPICS];
     size_t nsubs[PUSH_NTOPICS], capsubs[PUSH_NTOPICS];
     int subs_dirty;
-    uint64_t drains;           /* drains so far (push_conn.woken) */
+    uint64_t drains;           /* drain passes so far (push_conn.woken) */
+    int in_drain;              /* in a pass (no nested drains) */
+    push_conn **paced;         /* clients held back by batch_ms */
+    size_t npaced, cappaced;
+    lws_sorted_usec_list_t pace; /* when the paced clients are due */
     lws_sorted_usec_list_t sweep; /* the stalled-client check, each second */
     pthread_mutex_t qmu;       /* guards q, qn, qcap, stats.published */
     push_qitem *q, *q2;
@@ -80,6 +88,12 @@ int push_check_backlog(push_conn *cn, int64_t now);
 void push_sweep_start(void);
 /* Ask lws for a writable event for cn unless one is asked for already. */
 void push_want_write(push_conn *cn);
+/* Write cn's next frame now, from the drain, when nothing of its last one
+ * is still buffered: no poll() round trip per frame (with 5,000 clients a
+ * poll over every socket cost about as much as the sends). Clients with
+ * permessage-deflate, busy ones, and closing ones get a writable event
+ * instead (lws compresses and flushes there). */
+void push_write_now(push_conn *cn);
 /* Free what a too slow client is owed and close it with 4008. */
 void push_drop_slow(push_conn *cn);
 void push_stat_add(uint64_t *v, uint64_t n);

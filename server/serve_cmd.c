@@ -52,6 +52,8 @@ static void usage(FILE *f)
         "  --ws-stall-ms MS  see --ws-client-max (default 30000)\n"
         "  --ws-ping S     ping a client with no traffic both ways for S\n"
         "                  seconds, close it (1006) after 2S (default 30)\n"
+        "  --ws-batch-ms MS  changes published within MS go out in one\n"
+        "                  frame per client (default 25; 0: no wait)\n"
         "  --ws-max-in BYTES  largest client message (default 65536)\n"
         "  --ws-sndbuf BYTES  socket send buffer per client (tests)\n"
         "  --ws-history N  changes kept for resume (default 65536)\n"
@@ -161,6 +163,7 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
         {"ws-sndbuf", required_argument, NULL, 'S'},
         {"ws-stall-ms", required_argument, NULL, 'L'},
         {"ws-ping", required_argument, NULL, 'G'},
+        {"ws-batch-ms", required_argument, NULL, 'B'},
         {"push-test", no_argument, NULL, 'X'},
         {"ws-history", required_argument, NULL, 'H'},
         SERVE_LIVE_GETOPT   /* live options (serve_live.h) */
@@ -238,6 +241,12 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
         case 'G':
             if (parse_num("--ws-ping", optarg, 1, 3600, &pa->o.ping_s))
                 return 2;
+            break;
+        case 'B':
+            if (parse_num("--ws-batch-ms", optarg, 0, 1000, &pa->o.batch_ms))
+                return 2;
+            if (pa->o.batch_ms == 0)
+                pa->o.batch_ms = -1;     /* push.h: negative = no wait */
             break;
         case 'R':
             if (parse_num("--request-timeout", optarg, 1, 600,

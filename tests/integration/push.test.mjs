@@ -212,7 +212,7 @@ before(async () => {
   assert.equal(imp.status, 0, "citytwin import: " + imp.stderr);
   main = startServer(["--push-test", "--require-token", `${TOKEN},other-token`,
     "--ws-sndbuf", "4096", "--ws-client-max", "262144", "--ws-history", "200",
-    "--ws-stall-ms", "3000"
+    "--ws-stall-ms", "5000"
   ]);
   urls = await main.ready;
 });
@@ -434,7 +434,7 @@ test("a stalled client is coalesced then dropped with its reason; a healthy one 
   }
   const changes = healthy.deltas().reduce((n, d) => n + d.count, 0);
   assert.ok(changes >= N + 1, `healthy counted ${changes} changes`);
-  // It read nothing for --ws-stall-ms (3 s) while owing data: dropped
+  // It read nothing for --ws-stall-ms (5 s) while owing data: dropped
   // (it still does not read: its kernel buffers stay full meanwhile).
   for (let i = 0; i < 200 && !/dropped: too slow/.test(main.log()); i++)
     await new Promise((res) => setTimeout(res, 100));
