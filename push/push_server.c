@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/resource.h>
-#include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -331,11 +329,6 @@ static void *service(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "ct-push");   /* for top and perf */
-    /* Below the request threads: when the core is busy, an ingest request
-     * (the start of every update's trip) runs first and fan-out batches
-     * more, instead of the request waiting behind a pass over thousands
-     * of clients. */
-    setpriority(PRIO_PROCESS, (id_t)gettid(), 5);
     push_sweep_start();
     while (!__atomic_load_n(&P.stopping, __ATOMIC_ACQUIRE) ||
            (P.conns && push_now_ms() < P.stop_deadline))
