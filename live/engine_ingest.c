@@ -119,7 +119,6 @@ static int fuse(live_engine *e, const live_obs *obs, int n,
         fresh++;
         if (!live_fusion_apply(&e->fus, &obs[i]))
             continue;
-        e->fus.st[obs[i].ent].stale = 0;
         live__publish_entity(e, obs[i].ent, now);
         live__eval_entity(e, obs[i].ent, now);
     }

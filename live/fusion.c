@@ -85,19 +85,28 @@ int live_fusion_init(live_fusion *f, const live_registry *r)
     f->reg = r;
     f->nplaces = r->nd + 1;
     f->st = calloc((size_t)(r->n ? r->n : 1), sizeof *f->st);
+    f->fresh = calloc((size_t)(r->n ? r->n : 1), sizeof *f->fresh);
     f->agg = calloc((size_t)f->nplaces, sizeof *f->agg);
     f->members = calloc((size_t)f->nplaces, sizeof *f->members);
     f->nmembers = calloc((size_t)f->nplaces, sizeof *f->nmembers);
     f->dirty = calloc((size_t)f->nplaces, 1);
+    f->mdirty = calloc((size_t)f->nplaces, 1);
     f->prev_stale = calloc((size_t)f->nplaces * LIVE_NKINDS, sizeof(int));
     f->prev_total = calloc((size_t)f->nplaces * LIVE_NKINDS, sizeof(int));
-    if (!f->st || !f->agg || !f->members || !f->nmembers || !f->dirty ||
-        !f->prev_stale || !f->prev_total) {
+    if (!f->st || !f->fresh || !f->agg || !f->members || !f->nmembers || !f->dirty ||
+        !f->mdirty || !f->prev_stale || !f->prev_total) {
         live_fusion_free(f);
         return CT_ENOMEM;
     }
     for (int p = 0; p < f->nplaces; p++)
         live_agg_init(&f->agg[p]);
+    for (int i = 0; i < r->n; i++) {
+        const live_entity *e = &r->ents[i];
+        int pl[2];
+        f->fresh[i].period_s = e->period_s;
+        f->fresh[i].kind = (signed char)e->kind;
+        f->fresh[i].place = (short)(places_of(f, e, pl) == 2 ? pl[0] : -1);
+    }
     for (int i = 0; i < r->n; i++) {
         const live_entity *e = &r->ents[i];
         if (e->kind != LIVE_WATER && e->kind != LIVE_AREA)
@@ -120,8 +129,10 @@ void live_fusion_free(live_fusion *f)
     free(f->members);
     free(f->nmembers);
     free(f->st);
+    free(f->fresh);
     free(f->agg);
     free(f->dirty);
+    free(f->mdirty);
     free(f->prev_stale);
     free(f->prev_total);
     memset(f, 0, sizeof *f);
@@ -141,15 +152,20 @@ int live_fusion_apply(live_fusion *f, const live_obs *o)
         changed = 1;
     }
     if (o->t > s->last)
-        s->last = o->t;
+        f->fresh[o->ent].last = s->last = o->t;
     if (!changed)
         return 0;
+    s->stale = f->fresh[o->ent].stale = 0;   /* news: fresh until the tick */
     s->c = live_fusion_contrib(e, s);
     int pl[2], np = places_of(f, e, pl);
     for (int k = 0; k < np; k++) {
         live_contrib_add(&f->agg[pl[k]].s, &old, -1);
         live_contrib_add(&f->agg[pl[k]].s, &s->c, +1);
         f->dirty[pl[k]] = 1;
+        /* only water stations and weather places feed the settled fields:
+         * a road's reading skips the walk over the city's members */
+        if (e->kind == LIVE_WATER || e->kind == LIVE_AREA)
+            f->mdirty[pl[k]] = 1;
     }
     return 1;
 }
@@ -182,8 +198,10 @@ static void settle_place(live_fusion *f, int p)
 void live_fusion_settle(live_fusion *f)
 {
     for (int p = 0; p < f->nplaces; p++)
-        if (f->dirty[p])
+        if (f->mdirty[p]) {
             settle_place(f, p);
+            f->mdirty[p] = 0;
+        }
 }
 
 void live_fusion_freshness(live_fusion *f, int64_t now, double periods)
@@ -194,19 +212,21 @@ void live_fusion_freshness(live_fusion *f, int64_t now, double periods)
         memset(f->agg[p].stale, 0, (size_t)ns);
         memset(f->agg[p].total, 0, (size_t)ns);
     }
+    int city = live_fusion_city(f);
     for (int i = 0; i < f->reg->n; i++) {
-        const live_entity *e = &f->reg->ents[i];
-        if (e->kind == LIVE_AREA)
+        live_fresh *x = &f->fresh[i];
+        if (x->kind == LIVE_AREA)
             continue;   /* weather places are optional sources */
-        live_estate *s = &f->st[i];
-        int64_t heard = s->last ? s->last : f->since;
-        int stale = (double)(now - heard) > periods * 1000.0 * e->period_s;
-        int pl[2], np = places_of(f, e, pl);
-        for (int k = 0; k < np; k++) {
-            f->agg[pl[k]].total[e->kind]++;
-            f->agg[pl[k]].stale[e->kind] += stale;
+        int64_t heard = x->last ? x->last : f->since;
+        int stale = (double)(now - heard) > periods * 1000.0 * x->period_s;
+        if (x->place >= 0) {
+            f->agg[x->place].total[x->kind]++;
+            f->agg[x->place].stale[x->kind] += stale;
         }
-        s->stale = (unsigned char)stale;
+        f->agg[city].total[x->kind]++;
+        f->agg[city].stale[x->kind] += stale;
+        if (x->stale != stale)   /* the state is written only on a change */
+            x->stale = f->st[i].stale = (unsigned char)stale;
     }
     /* a place whose counts moved has news for the wall */
     for (int p = 0; p < f->nplaces; p++) {
@@ -224,7 +244,7 @@ void live_fusion_rebuild(live_fusion *f)
 {
     for (int p = 0; p < f->nplaces; p++) {
         memset(&f->agg[p].s, 0, sizeof f->agg[p].s);
-        f->dirty[p] = 1;
+        f->dirty[p] = f->mdirty[p] = 1;
     }
     for (int i = 0; i < f->reg->n; i++) {
         const live_entity *e = &f->reg->ents[i];

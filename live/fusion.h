@@ -25,14 +25,28 @@ typedef struct live_estate {
     unsigned char stale;
 } live_estate;
 
+/* What the freshness walk reads of an entity, packed: the walk touches
+ * 16 bytes per entity instead of its registry entry and state (the whole
+ * city's states went cold between ticks and cost milliseconds a second). */
+typedef struct live_fresh {
+    int64_t last;               /* = st[i].last */
+    int32_t period_s;
+    signed char kind;
+    unsigned char stale;        /* = st[i].stale */
+    short place;                /* its district's place, -1 for none */
+} live_fresh;
+
 typedef struct live_fusion {
     const live_registry *reg;
     live_estate *st;            /* one per entity */
+    live_fresh *fresh;          /* one per entity */
     live_agg *agg;              /* nplaces = nd + 1; city last */
     int nplaces;
     int **members;              /* per place: water stations and weather places */
     int *nmembers;
     unsigned char *dirty;       /* per place: changed since the last drain */
+    unsigned char *mdirty;      /* per place: a member changed since the last
+                                   settle (a road or car park never does) */
     int *prev_stale, *prev_total; /* freshness counts at the last evaluation */
     int64_t since;              /* start of listening: a source never heard
                                    from is stale once it had time to report */
@@ -46,7 +60,7 @@ static inline int live_fusion_city(const live_fusion *f) { return f->nplaces - 1
 
 /* Apply one observation; returns 1 when the entity's state changed. */
 int live_fusion_apply(live_fusion *f, const live_obs *o);
-/* Recompute the maximum-type fields of the dirty places. */
+/* Recompute the maximum-type fields of the places whose members changed. */
 void live_fusion_settle(live_fusion *f);
 /* Mark entities silent longer than `periods` reporting periods at now
  * (never heard from: silent since f->since); recount per place. */
