@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { J_OBS, J_CHANGE, J_SNAPSHOT, J_INCIDENT, J_PRUNE, J_FLUSH };
-enum { S_OBS, S_CHANGE, S_SNAP, S_INC, S_AUDIT };
+enum { S_OBS, S_CHANGE, S_SNAP, S_INC, S_AUDIT, S_BEGIN, S_COMMIT };
 
 struct live_hjob {
     live_hjob *next;
@@ -55,6 +56,9 @@ static const char *STMTS[] = {
               " ON CONFLICT(id) DO UPDATE SET json = excluded.json",
     [S_AUDIT] = "INSERT INTO incident_log(incident, t, actor, action, detail)"
                 " VALUES(?, ?, ?, ?, ?)",
+    /* prepared once: sqlite3_exec() would parse them at every commit */
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
 };
 #define NSTMTS ((int)(sizeof STMTS / sizeof STMTS[0]))
 
@@ -152,21 +156,36 @@ static int run_job(live_hist *h, live_hjob *j)
     }
 }
 
-/* One group: everything queued, in one transaction. A failed statement
- * fails the whole group (every waiter hears it); nothing half-commits. */
-static void run_group(live_hist *h, live_hjob *list)
+static int64_t mono_ms(void)
 {
-    int rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One group: everything queued, in one transaction. A failed statement
+ * fails the whole group (every waiter hears it); nothing half-commits.
+ * Called with h->mu held and nobody else committing; returns with it held.
+ * Whoever calls it (a waiting caller or the writer thread) owns the write
+ * connection meanwhile (h->busy). */
+static void run_group(live_hist *h)
+{
+    live_hjob *list = h->head;
+    h->head = h->tail = NULL;
+    h->busy = h->active = 1;
+    pthread_mutex_unlock(&h->mu);
+    int rc = step_reset(h->st[S_BEGIN]) ? SQLITE_ERROR : SQLITE_OK;
     for (live_hjob *j = list; j && rc == SQLITE_OK; j = j->next)
         if (run_job(h, j))
             rc = SQLITE_ERROR;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_OK && step_reset(h->st[S_COMMIT]))
+        rc = SQLITE_ERROR;
     char msg[200];
     snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(h->db));
     if (rc != SQLITE_OK)
         sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_lock(&h->mu);
+    h->busy = 0;
     if (rc == SQLITE_OK)
         h->commits++;
     for (live_hjob *j = list, *next; j; j = next) {
@@ -184,48 +203,84 @@ static void run_group(live_hist *h, live_hjob *list)
         j->done = 1;
     }
     pthread_cond_broadcast(&h->done);
-    pthread_mutex_unlock(&h->mu);
 }
 
+/* The writer thread commits only rows nobody waits for (state changes,
+ * snapshots), once the first of them has lingered LIVE_HIST_LINGER_MS:
+ * by then an ingest has usually taken them into its own commit. It naps
+ * in steps of that length while commits happen and sleeps for good when
+ * idle, so a busy feed does not wake it per request. */
 static void *writer_main(void *arg)
 {
     live_hist *h = arg;
     pthread_mutex_lock(&h->mu);
     for (;;) {
-        while (!h->head && !h->stop)
-            pthread_cond_wait(&h->work, &h->mu);
-        if (!h->head && h->stop)
+        int64_t now = mono_ms();
+        if (h->head && !h->busy && (h->stop || now >= h->due)) {
+            run_group(h);
+            continue;
+        }
+        if (h->stop && !h->head && !h->busy)
             break;
-        live_hjob *list = h->head;
-        h->head = h->tail = NULL;
-        pthread_mutex_unlock(&h->mu);
-        run_group(h, list);
-        pthread_mutex_lock(&h->mu);
+        if (h->head || h->active || h->busy) {
+            h->active = 0;
+            int64_t until = h->head && !h->busy && h->due > now ? h->due
+                            : now + (h->head ? 5 : LIVE_HIST_LINGER_MS);
+            struct timespec ts = {(time_t)(until / 1000),
+                                  (long)(until % 1000) * 1000000L};
+            pthread_cond_timedwait(&h->work, &h->mu, &ts);
+        } else {
+            h->idle = 1;
+            pthread_cond_wait(&h->work, &h->mu);
+            h->idle = 0;
+        }
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
 }
 
-static void enqueue(live_hist *h, live_hjob *j)
+/* Under h->mu. */
+static void append(live_hist *h, live_hjob *j)
 {
-    pthread_mutex_lock(&h->mu);
     if (h->tail)
         h->tail->next = j;
     else
         h->head = j;
     h->tail = j;
-    pthread_cond_signal(&h->work);
+}
+
+/* Queue a row nobody waits for; a sleeping writer needs its deadline. */
+static void enqueue(live_hist *h, live_hjob *j)
+{
+    pthread_mutex_lock(&h->mu);
+    if (!h->head)
+        h->due = mono_ms() + LIVE_HIST_LINGER_MS;
+    append(h, j);
+    if (h->idle) {
+        h->idle = 0;
+        pthread_cond_signal(&h->work);
+    }
     pthread_mutex_unlock(&h->mu);
 }
 
-/* Queue j and wait for its group's commit; returns its result. */
+/* Queue j and wait for its group's commit; returns its result. The caller
+ * commits the group itself when nobody else is committing (no hand-off to
+ * the writer thread and back): callers that arrive meanwhile wait, and
+ * the first of them to wake commits everything queued by then (group
+ * commit: one transaction and one fsync for all of them). */
 static int submit_wait(live_hist *h, live_hjob *j, ct_err *err)
 {
     j->sync = 1;
-    enqueue(h, j);
     pthread_mutex_lock(&h->mu);
-    while (!j->done)
-        pthread_cond_wait(&h->done, &h->mu);
+    if (!h->head)
+        h->due = mono_ms() + LIVE_HIST_LINGER_MS;
+    append(h, j);
+    while (!j->done) {
+        if (!h->busy && h->head)
+            run_group(h);
+        else
+            pthread_cond_wait(&h->done, &h->mu);
+    }
     pthread_mutex_unlock(&h->mu);
     if (j->rc)
         ct_fail(err, j->rc, "%s", j->msg);
@@ -267,7 +322,11 @@ int live_hist_open(const char *path, const live_registry *reg, int sync_full,
             goto fail;
         }
     pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->work, NULL);
+    pthread_condattr_t ca;   /* the writer's deadlines are monotonic */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->work, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&h->done, NULL);
     if (pthread_create(&h->thread, NULL, writer_main, h)) {
         ct_fail(err, CT_ERR, "history %s: cannot start the writer thread", path);
@@ -387,4 +446,12 @@ int live_hist_flush(live_hist *h, ct_err *err)
 {
     live_hjob j = {.type = J_FLUSH};
     return submit_wait(h, &j, err);
+}
+
+int live_hist_settle(live_hist *h, ct_err *err)
+{
+    pthread_mutex_lock(&h->mu);
+    int pending = h->head || h->busy;
+    pthread_mutex_unlock(&h->mu);
+    return pending ? live_hist_flush(h, err) : CT_OK;
 }

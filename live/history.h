@@ -1,8 +1,12 @@
 /* live/history.h: the live core's memory in SQLite (its own file, WAL).
- * One writer thread owns the write connection and commits in groups: every
- * caller queues its rows and, for durable writes, waits on a condition
- * variable until the transaction holding them has committed (group commit:
- * concurrent ingest calls share one transaction and one fsync).
+ * One write connection, committed in groups: every caller queues its rows;
+ * a durable write commits the queue itself when nobody else is committing,
+ * else waits on a condition variable until the transaction holding its
+ * rows has committed (group commit: concurrent ingest calls share one
+ * transaction and one fsync).
+ * Rows nobody waits for (state changes, snapshots) linger up to
+ * LIVE_HIST_LINGER_MS so they ride with the next durable commit instead of
+ * paying their own fsync; reads of the history commit them first.
  * Tables: obs (raw observations, PRIMARY KEY(t, entity): a repeated
  * entity+time is a duplicate, ignored), obs_ds (5-minute sums and counts
  * beyond the retention period), changes (the state-change log: seq, t,
@@ -25,17 +29,22 @@
 
 #define LIVE_RETENTION_MS (7LL * 24 * 3600 * 1000)   /* raw observations */
 #define LIVE_BUCKET_MS (5LL * 60 * 1000)             /* downsampled step */
+#define LIVE_HIST_LINGER_MS 50   /* longest wait of an unawaited row */
 
 typedef struct live_hjob live_hjob;
 
 typedef struct live_hist {
     char *path;
-    sqlite3 *db;                 /* the writer thread's connection */
+    sqlite3 *db;                 /* the write connection (h->busy: in use) */
     sqlite3_stmt *st[8];
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     live_hjob *head, *tail;
+    int busy;                    /* a group is being committed */
+    int active;                  /* a group committed since the writer's nap */
+    int idle;                    /* the writer sleeps without a deadline */
+    int64_t due;                 /* monotonic ms: commit the queue by then */
     int stop;
     uint64_t commits;            /* transactions committed (for tests/bench) */
     const live_registry *reg;
@@ -72,6 +81,9 @@ int live_hist_prune(live_hist *h, int64_t cutoff_ms, ct_err *err);
 
 /* Wait until everything queued so far has committed. */
 int live_hist_flush(live_hist *h, ct_err *err);
+/* The same, only when rows are waiting (reads call it to see every change
+ * published before them). */
+int live_hist_settle(live_hist *h, ct_err *err);
 
 /* ---- reads (history_query.c); each opens its own connection ---------- */
 

@@ -128,7 +128,10 @@ int live_hist_series(live_hist *h, const char *entity, const char *indicator,
     }
     sqlite3 *db;
     sqlite3_stmt *st;
-    int rc = live_hist_reader(h, &db, err);
+    /* a place's series reads the state-change log: commit what lingers */
+    int rc = slot < 0 ? live_hist_settle(h, err) : CT_OK;
+    if (!rc)
+        rc = live_hist_reader(h, &db, err);
     if (rc)
         return rc;
     rc = prep(db, sql, &st, err);
@@ -178,7 +181,9 @@ int live_hist_state_at(live_hist *h, int64_t at, json_t **out, ct_err *err)
     sqlite3 *db;
     sqlite3_stmt *st;
     *out = NULL;
-    int rc = live_hist_reader(h, &db, err);
+    int rc = live_hist_settle(h, err);   /* every change published so far */
+    if (!rc)
+        rc = live_hist_reader(h, &db, err);
     if (rc)
         return rc;
     json_t *state = NULL;
