@@ -1,21 +1,46 @@
 /* server/auth.c: the token store (see auth.h): random tokens, SHA-256
- * hashes (OpenSSL libcrypto), constant-time comparison, SQLite table. */
+ * hashes (OpenSSL libcrypto), constant-time comparison, SQLite table, and
+ * a cache of verified tokens that any write to the database empties. */
 #include "server/auth.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
+
+/* A check costs a SQLite read (locks, a journal probe, a statement) per
+ * request; a feed's every POST presents the same token. So a verified
+ * token's hash -> role stays in memory while the database file is
+ * unchanged: its header counts every write transaction (the "file change
+ * counter", bytes 24-27 of a rollback-journal database), and one pread of
+ * it per check tells whether anything (a revoke by another process
+ * included) was committed since. A WAL database does not keep that count
+ * per commit: no caching then. */
+#define AUTH_CACHE_N 8
+
+typedef struct auth_cached {
+    unsigned char hash[SHA256_DIGEST_LENGTH];
+    auth_role role;             /* AUTH_NONE: empty slot */
+    char name[80];
+} auth_cached;
 
 struct auth_db {
     sqlite3 *db;
     pthread_mutex_t mu;
     char path[512];
+    int fd;                     /* the file, to read its change counter */
+    uint32_t stamp;             /* the counter the cache is valid for */
+    auth_cached cache[AUTH_CACHE_N];
+    int next;                   /* round-robin slot to fill */
+    EVP_MD *sha;                /* fetched once: SHA256() fetches per call */
 };
 
 static const char *const ROLE_NAMES[] = {"viewer", "feeder", "operator", "admin"};
@@ -74,6 +99,10 @@ int auth_open(const char *path, int create, auth_db **out, ct_err *err)
         return CT_EIO;
     }
     pthread_mutex_init(&a->mu, NULL);
+    for (int i = 0; i < AUTH_CACHE_N; i++)
+        a->cache[i].role = AUTH_NONE;
+    a->fd = open(path, O_RDONLY | O_CLOEXEC);
+    a->sha = EVP_MD_fetch(NULL, "SHA256", NULL);
     *out = a;
     return CT_OK;
 }
@@ -83,13 +112,19 @@ void auth_close(auth_db *a)
     if (!a)
         return;
     sqlite3_close(a->db);
+    if (a->fd >= 0)
+        close(a->fd);
+    OPENSSL_cleanse(a->cache, sizeof a->cache);
+    EVP_MD_free(a->sha);
     pthread_mutex_destroy(&a->mu);
     free(a);
 }
 
-static void sha256(const char *s, unsigned char out[SHA256_DIGEST_LENGTH])
+static void sha256(const auth_db *a, const char *s,
+                   unsigned char out[SHA256_DIGEST_LENGTH])
 {
-    SHA256((const unsigned char *)s, strlen(s), out);
+    if (!a->sha || !EVP_Digest(s, strlen(s), out, NULL, a->sha, NULL))
+        SHA256((const unsigned char *)s, strlen(s), out);
 }
 
 static int random_bytes(unsigned char *buf, size_t n)
@@ -127,7 +162,7 @@ static int create_token(auth_db *a, auth_role role, const char *name,
         prefix[AUTH_PREFIX_LEN] = '\0';
         snprintf(defname, sizeof defname, "%s-%s", auth_role_name(role), prefix);
         unsigned char h[SHA256_DIGEST_LENGTH];
-        sha256(token_out, h);
+        sha256(a, token_out, h);
         pthread_mutex_lock(&a->mu);
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_prepare_v2(a->db, "INSERT INTO tokens(name, role, "
@@ -260,6 +295,41 @@ int auth_count_active(auth_db *a)
     return n;
 }
 
+/* The database's change counter; 0 when it cannot vouch for the cache
+ * (unreadable, or WAL: read/write versions 2 at bytes 18-19). */
+static uint32_t change_counter(const auth_db *a)
+{
+    unsigned char h[10];
+    if (a->fd < 0 || pread(a->fd, h, sizeof h, 18) != (ssize_t)sizeof h ||
+        h[0] != 1 || h[1] != 1)
+        return 0;
+    uint32_t c = (uint32_t)h[6] << 24 | (uint32_t)h[7] << 16 |
+                 (uint32_t)h[8] << 8 | h[9];
+    return c ? c : 1;
+}
+
+/* Under a->mu: the cached role of hash h, or AUTH_NONE. */
+static auth_role cache_find(auth_db *a, uint32_t stamp, const unsigned char *h,
+                            char *name, size_t namesz)
+{
+    if (!stamp || stamp != a->stamp) {
+        for (int i = 0; i < AUTH_CACHE_N; i++)
+            a->cache[i].role = AUTH_NONE;   /* something was written */
+        a->stamp = stamp;
+        return AUTH_NONE;
+    }
+    for (int i = 0; i < AUTH_CACHE_N; i++) {
+        const auth_cached *c = &a->cache[i];
+        if (c->role != AUTH_NONE &&
+            CRYPTO_memcmp(c->hash, h, SHA256_DIGEST_LENGTH) == 0) {
+            if (name && namesz)
+                snprintf(name, namesz, "%s", c->name);
+            return c->role;
+        }
+    }
+    return AUTH_NONE;
+}
+
 auth_role auth_check(auth_db *a, const char *token, char *name, size_t namesz)
 {
     if (name && namesz)
@@ -271,10 +341,18 @@ auth_role auth_check(auth_db *a, const char *token, char *name, size_t namesz)
     memcpy(prefix, token + 3, AUTH_PREFIX_LEN);
     prefix[AUTH_PREFIX_LEN] = '\0';
     unsigned char h[SHA256_DIGEST_LENGTH];
-    sha256(token, h);
-    auth_role role = AUTH_NONE;
+    sha256(a, token, h);
     pthread_mutex_lock(&a->mu);
+    /* read before the query: a write during it leaves a stale stamp, so
+     * the next check asks the database again */
+    uint32_t stamp = change_counter(a);
+    auth_role role = cache_find(a, stamp, h, name, namesz);
+    if (role != AUTH_NONE) {
+        pthread_mutex_unlock(&a->mu);
+        return role;
+    }
     sqlite3_stmt *st = NULL;
+    char found[80] = "";
     if (sqlite3_prepare_v2(a->db, "SELECT hash, role, name FROM tokens WHERE "
                            "prefix = ? AND revoked IS NULL", -1, &st,
                            NULL) == SQLITE_OK) {
@@ -283,11 +361,19 @@ auth_role auth_check(auth_db *a, const char *token, char *name, size_t namesz)
             sqlite3_column_bytes(st, 0) == SHA256_DIGEST_LENGTH &&
             CRYPTO_memcmp(sqlite3_column_blob(st, 0), h, sizeof h) == 0) {
             role = auth_role_parse((const char *)sqlite3_column_text(st, 1));
-            if (name && namesz)
-                snprintf(name, namesz, "%s", sqlite3_column_text(st, 2));
+            snprintf(found, sizeof found, "%s", sqlite3_column_text(st, 2));
         }
     }
     sqlite3_finalize(st);
+    if (role != AUTH_NONE && stamp && stamp == a->stamp) {
+        auth_cached *c = &a->cache[a->next];
+        a->next = (a->next + 1) % AUTH_CACHE_N;
+        memcpy(c->hash, h, sizeof h);
+        c->role = role;
+        snprintf(c->name, sizeof c->name, "%s", found);
+    }
     pthread_mutex_unlock(&a->mu);
+    if (name && namesz)
+        snprintf(name, namesz, "%s", found);
     return role;
 }

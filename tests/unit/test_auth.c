@@ -1,7 +1,9 @@
 /* tests/unit/test_auth.c: the token store (server/auth.c): roles and what
- * they allow, create/check/revoke, only hashes stored, malformed tokens. */
+ * they allow, create/check/revoke, only hashes stored, malformed tokens,
+ * revocation by another process reaching a server's cached checks. */
 #include "server/auth.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +83,56 @@ static void test_create_check_revoke(void)
     UT_CHECK(n > 0 && !memmem(buf, n, t1 + 3, 64) && !memmem(buf, n, t2 + 3, 64));
 }
 
+/* The server (a) caches verified tokens; `citytwin token` (b) writes the
+ * same file from another connection: every write must reach a's checks. */
+static void test_revoke_elsewhere_reaches_cached_checks(void)
+{
+    ct_err err;
+    ct_err_clear(&err);
+    auth_db *a = NULL, *b = NULL;
+    remove("t_auth2.sqlite");
+    UT_CHECK(auth_open("t_auth2.sqlite", 1, &b, &err) == CT_OK);
+    char t1[AUTH_TOKEN_LEN + 1], t2[AUTH_TOKEN_LEN + 1], t3[AUTH_TOKEN_LEN + 1];
+    char name[80];
+    UT_CHECK(auth_create(b, AUTH_FEEDER, "gauges", t1, &err) == CT_OK);
+    UT_CHECK(auth_open("t_auth2.sqlite", 0, &a, &err) == CT_OK);
+    for (int i = 0; i < 3; i++) {   /* the first asks SQLite, then the cache */
+        UT_EQ_INT(auth_check(a, t1, name, sizeof name), AUTH_FEEDER);
+        UT_EQ_STR(name, "gauges");
+    }
+    /* a cached token does not vouch for a neighbour with its prefix */
+    char bad[AUTH_TOKEN_LEN + 1];
+    memcpy(bad, t1, sizeof bad);
+    bad[AUTH_TOKEN_LEN - 1] = bad[AUTH_TOKEN_LEN - 1] == '0' ? '1' : '0';
+    UT_EQ_INT(auth_check(a, bad, name, sizeof name), AUTH_NONE);
+    UT_EQ_STR(name, "");
+    UT_CHECK(auth_revoke(b, "gauges", &err) == CT_OK);
+    UT_EQ_INT(auth_check(a, t1, NULL, 0), AUTH_NONE);
+    UT_CHECK(auth_create(b, AUTH_OPERATOR, "desk", t2, &err) == CT_OK);
+    UT_EQ_INT(auth_check(a, t2, NULL, 0), AUTH_OPERATOR);
+    UT_EQ_INT(auth_check(a, t2, NULL, 0), AUTH_OPERATOR);
+    /* a WAL database does not count its commits in the header: no cache */
+    sqlite3 *db = NULL;
+    UT_CHECK(sqlite3_open("t_auth2.sqlite", &db) == SQLITE_OK);
+    UT_CHECK(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) == SQLITE_OK);
+    UT_CHECK(auth_create(b, AUTH_FEEDER, NULL, t3, &err) == CT_OK);
+    UT_EQ_INT(auth_check(a, t3, NULL, 0), AUTH_FEEDER);
+    UT_EQ_INT(auth_check(a, t2, NULL, 0), AUTH_OPERATOR);
+    UT_CHECK(auth_revoke(b, "desk", &err) == CT_OK);
+    UT_EQ_INT(auth_check(a, t2, NULL, 0), AUTH_NONE);
+    UT_EQ_INT(auth_check(a, t3, NULL, 0), AUTH_FEEDER);
+    sqlite3_close(db);
+    auth_close(a);
+    auth_close(b);
+    remove("t_auth2.sqlite");
+    remove("t_auth2.sqlite-wal");
+    remove("t_auth2.sqlite-shm");
+}
+
 int main(void)
 {
     UT_RUN(test_roles);
     UT_RUN(test_create_check_revoke);
+    UT_RUN(test_revoke_elsewhere_reaches_cached_checks);
     return ut_done();
 }
