@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 /* Bodies below this are sent as they are: gzip would not pay. */
 #define GZIP_MIN 1024
@@ -47,21 +49,84 @@ void http_common_headers(http_req *r)
     mg_response_header_add(r->conn, "Keep-Alive", "timeout=2", -1);
 }
 
+/* Does the connection stay open after this answer? As civetweb decides
+ * (keep-alive is on in our configuration): the client's Connection
+ * header when it sent one, else HTTP/1.1. */
+static int keeps_alive(const http_req *r)
+{
+    const char *c = http_header(r, "Connection");
+    if (c) {
+        for (const char *p = c; (p = strcasestr(p, "keep-alive")); p += 10)
+            if ((p == c || p[-1] == ' ' || p[-1] == ',') &&
+                (!p[10] || p[10] == ' ' || p[10] == ','))
+                return 1;
+        return 0;
+    }
+    return r->ri->http_version && !strcmp(r->ri->http_version, "1.1");
+}
+
+/* civetweb's header API sends every header line with its own send() (13
+ * TCP segments for a small JSON answer, each through the loopback stack
+ * and the client's wake-up): the status line, headers and a small body
+ * go out in one write instead. mg_response_header_start() still tells
+ * civetweb the status (its keep-alive rules and logs). */
+#define ONE_WRITE_MAX (64 * 1024)
+
 int http_reply_bytes(http_req *r, int status, const char *ctype,
                      const char *extra, const void *body, size_t len)
 {
-    char clen[32];
-    snprintf(clen, sizeof clen, "%zu", len);
+    if (r->unparsed) {   /* civetweb refused the request: its own path */
+        char clen[32];
+        snprintf(clen, sizeof clen, "%zu", len);
+        mg_response_header_start(r->conn, status);
+        http_common_headers(r);
+        if (ctype)
+            mg_response_header_add(r->conn, "Content-Type", ctype, -1);
+        mg_response_header_add(r->conn, "Content-Length", clen, -1);
+        if (extra && *extra)
+            mg_response_header_add_lines(r->conn, extra);
+        mg_response_header_send(r->conn);
+        if (len > 0)
+            mg_write(r->conn, body, len);
+        return r->status = status;
+    }
     mg_response_header_start(r->conn, status);
-    http_common_headers(r);
-    if (ctype)
-        mg_response_header_add(r->conn, "Content-Type", ctype, -1);
-    mg_response_header_add(r->conn, "Content-Length", clen, -1);
-    if (extra && *extra)
-        mg_response_header_add_lines(r->conn, extra);
-    mg_response_header_send(r->conn);
-    if (!r->head && len > 0)
-        mg_write(r->conn, body, len);
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&now, &tm));
+    const char *text = mg_get_response_code_text(r->conn, status);
+    char head[2048];
+    int n = snprintf(head, sizeof head,
+        "HTTP/1.1 %d %s\r\n"
+        "Access-Control-Allow-Origin: *\r\n"
+        "Access-Control-Expose-Headers: ETag, Content-Length, Content-Encoding\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "Keep-Alive: timeout=2\r\n"
+        "%s%s%s"
+        "Content-Length: %zu\r\n"
+        "%s"
+        "Date: %s\r\n"
+        "Connection: %s\r\n\r\n",
+        status, text ? text : "", ctype ? "Content-Type: " : "",
+        ctype ? ctype : "", ctype ? "\r\n" : "", len, extra ? extra : "", date,
+        keeps_alive(r) ? "keep-alive" : "close");
+    if (n < 0 || (size_t)n >= sizeof head)
+        n = 0;   /* cannot happen with our extras; send nothing rather than half */
+    size_t body_len = r->head ? 0 : len;
+    char *buf = NULL;
+    if (n > 0 && body_len > 0 && body_len <= ONE_WRITE_MAX &&
+        (buf = malloc((size_t)n + body_len))) {
+        memcpy(buf, head, (size_t)n);
+        memcpy(buf + n, body, body_len);
+        mg_write(r->conn, buf, (size_t)n + body_len);
+        free(buf);
+    } else {
+        if (n > 0)
+            mg_write(r->conn, head, (size_t)n);
+        if (body_len > 0)
+            mg_write(r->conn, body, body_len);
+    }
     return r->status = status;
 }
 
