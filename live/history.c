@@ -225,7 +225,7 @@ static void *writer_main(void *arg)
         if (h->head || h->active || h->busy) {
             h->active = 0;
             int64_t until = h->head && !h->busy && h->due > now ? h->due
-                            : now + (h->head ? 5 : LIVE_HIST_LINGER_MS);
+                            : now + (h->head ? 5 : h->linger_ms);
             struct timespec ts = {(time_t)(until / 1000),
                                   (long)(until % 1000) * 1000000L};
             pthread_cond_timedwait(&h->work, &h->mu, &ts);
@@ -254,7 +254,7 @@ static void enqueue(live_hist *h, live_hjob *j)
 {
     pthread_mutex_lock(&h->mu);
     if (!h->head)
-        h->due = mono_ms() + LIVE_HIST_LINGER_MS;
+        h->due = mono_ms() + h->linger_ms;
     append(h, j);
     if (h->idle) {
         h->idle = 0;
@@ -273,7 +273,7 @@ static int submit_wait(live_hist *h, live_hjob *j, ct_err *err)
     j->sync = 1;
     pthread_mutex_lock(&h->mu);
     if (!h->head)
-        h->due = mono_ms() + LIVE_HIST_LINGER_MS;
+        h->due = mono_ms() + h->linger_ms;
     append(h, j);
     while (!j->done) {
         if (!h->busy && h->head)
@@ -296,6 +296,7 @@ int live_hist_open(const char *path, const live_registry *reg, int sync_full,
         return ct_fail(err, CT_ENOMEM, "history: out of memory");
     h->path = strdup(path);
     h->reg = reg;
+    h->linger_ms = LIVE_HIST_LINGER_MS;
     if (sqlite3_open_v2(path, &h->db,
             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
             NULL) != SQLITE_OK) {

@@ -45,6 +45,7 @@ typedef struct live_hist {
     int active;                  /* a group committed since the writer's nap */
     int idle;                    /* the writer sleeps without a deadline */
     int64_t due;                 /* monotonic ms: commit the queue by then */
+    int64_t linger_ms;           /* LIVE_HIST_LINGER_MS (tests change it) */
     int stop;
     uint64_t commits;            /* transactions committed (for tests/bench) */
     const live_registry *reg;

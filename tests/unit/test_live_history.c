@@ -2,10 +2,12 @@
  * when ingest returns (seen from another connection and from a parent
  * process after the child is killed), duplicates idempotent, concurrent
  * ingest group-committed without loss, retention (downsampling), series
- * and state at a past time. */
+ * and state at a past time, state changes riding with the next ingest's
+ * commit (one commit per ingest) and still reaching every read. */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "test_live_fixture.h"
 #include "ut.h"
@@ -255,6 +257,79 @@ static void test_indicator_series_and_state_at(void)
     live_close(e);
 }
 
+static uint64_t commits_of(live_engine *e)
+{
+    pthread_mutex_lock(&e->hist->mu);
+    uint64_t n = e->hist->commits;
+    pthread_mutex_unlock(&e->hist->mu);
+    return n;
+}
+
+static void set_linger(live_engine *e, int64_t ms)
+{
+    pthread_mutex_lock(&e->hist->mu);
+    e->hist->linger_ms = ms;
+    e->hist->due = 0;
+    pthread_mutex_unlock(&e->hist->mu);
+}
+
+#define D2_VITALS "SELECT count(*) FROM changes WHERE topic = 'vitals' AND entity = 'd2'"
+
+static void test_changes_ride_with_the_next_commit(void)
+{
+    fx_now = FX_T0;
+    live_engine *e = fx_engine(STORE, HIST, 0);
+    UT_CHECK(e);
+    ct_err err;
+    set_linger(e, 3600 * 1000);   /* only ingests and reads commit */
+    UT_EQ_INT(live_hist_flush(e->hist, &err), CT_OK);
+    uint64_t c0 = commits_of(e);
+    long v0 = count_rows(HIST, D2_VITALS);
+    char b[160];
+    for (int i = 0; i < 5; i++) {   /* r3 jams and clears: d2's tpi moves */
+        fx_now = FX_T0 + (i + 1) * 60000;
+        snprintf(b, sizeof b, "[{\"entity\": \"r3\", \"time\": %lld,"
+                 " \"values\": {\"speed_kmh\": %d}}]", (long long)fx_now, i % 2 ? 60 : 5);
+        json_decref(fx_ingest(e, b));
+        /* one commit per ingest: its observation and the changes before it */
+        UT_EQ_INT(commits_of(e), c0 + (uint64_t)i + 1);
+        UT_EQ_INT(count_rows(HIST, D2_VITALS), v0 + i);
+    }
+    /* a read of the change log commits what lingers: all five are there */
+    json_t *s = NULL;
+    UT_EQ_INT(live_series(e, "d2", "tpi", FX_T0 + 60000, FX_T0 + 300000, 60000, &s,
+                          &err), CT_OK);
+    UT_EQ_INT(json_array_size(s), 5);
+    json_decref(s);
+    UT_EQ_INT(commits_of(e), c0 + 6);
+    UT_EQ_INT(count_rows(HIST, D2_VITALS), v0 + 5);
+    /* state at a time reads them too, and close commits the last ones */
+    fx_now = FX_T0 + 360000;
+    json_decref(fx_ingest(e, "[{\"entity\": \"r3\", \"time\": 1780301160000,"
+                             " \"values\": {\"speed_kmh\": 60}}]"));
+    UT_EQ_INT(live_state_at(e, fx_now, &s, &err), CT_OK);
+    UT_NEAR(json_number_value(json_object_get(json_object_get(
+        json_object_get(s, "vitals"), "d2"), "tpi")), 0, 1e-9);
+    json_decref(s);
+    fx_now = FX_T0 + 420000;
+    json_decref(fx_ingest(e, "[{\"entity\": \"r3\", \"time\": 1780301220000,"
+                             " \"values\": {\"speed_kmh\": 5}}]"));
+    live_close(e);
+    UT_EQ_INT(count_rows(HIST, D2_VITALS), v0 + 7);
+    /* without ingests or reads the writer thread commits them itself */
+    fx_now = FX_T0 + 480000;
+    e = fx_engine(STORE, HIST, 1);
+    UT_CHECK(e);
+    set_linger(e, 1);
+    json_decref(fx_ingest(e, "[{\"entity\": \"r3\", \"time\": 1780301280000,"
+                             " \"values\": {\"speed_kmh\": 60}}]"));
+    long n = 0;
+    for (int i = 0; i < 1000 && (n = count_rows(HIST, D2_VITALS)) < v0 + 8; i++)
+        usleep(10000);   /* bounded: 10 s */
+    UT_EQ_INT(n, v0 + 8);
+    live_close(e);
+}
+
 static void test_stream_sequence_continues_after_restart(void)
 {
     fx_now = FX_T0;
@@ -350,6 +425,7 @@ int main(void)
     UT_RUN(test_concurrent_ingest_loses_nothing);
     UT_RUN(test_prune_downsamples_and_series_averages);
     UT_RUN(test_indicator_series_and_state_at);
+    UT_RUN(test_changes_ride_with_the_next_commit);
     UT_RUN(test_stream_sequence_continues_after_restart);
     UT_RUN(test_open_failures_name_the_file);
     UT_RUN(test_failed_commit_is_not_acknowledged);
