@@ -4,9 +4,10 @@
  * prefix (the first 8 hex digits) to find it and to name it in lists.
  * A check hashes the presented token and compares hashes in constant time.
  * Roles grow: viewer reads; feeder also ingests; operator also acks alerts
- * and acts on incidents; admin may do everything. Revocation is read from
- * the database at each check, so `citytwin token revoke` takes effect on a
- * running server at once. Thread-safe (one connection under a mutex). */
+ * and acts on incidents; admin may do everything. A verified token stays
+ * cached only while the database file's change counter is unchanged, so
+ * `citytwin token revoke` (any write) takes effect on a running server at
+ * once. Thread-safe (one connection under a mutex). */
 #ifndef SERVER_AUTH_H
 #define SERVER_AUTH_H
 
