@@ -431,6 +431,7 @@ int push_start(const push_opts *o, ct_err *err)
         return err->code;
     }
     push_state_init(&P.st, P.o.history, new_epoch());
+    memset(P.carry, 0xff, sizeof P.carry);
     pthread_mutex_init(&P.qmu, NULL);
     P.running = 1;
     if (pthread_create(&P.thr, NULL, service, NULL)) {

@@ -58,6 +58,8 @@ typedef struct push_server {
     int subs_dirty;
     uint64_t drains;           /* drain passes so far (push_conn.woken) */
     int in_drain;              /* in a pass (no nested drains) */
+    uint64_t carry[PUSH_NTOPICS]; /* where the next drain's pass starts
+                                * if before the new changes (or MAX) */
     push_conn **paced;         /* clients held back by batch_ms */
     size_t npaced, cappaced;
     lws_sorted_usec_list_t pace; /* when the paced clients are due */
