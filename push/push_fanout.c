@@ -125,15 +125,25 @@ static int rebuild_subs(void)
 }
 
 /* Changes of topic t numbered seq on were just published: wake cn if they
- * concern it (once per drain), after the backlog check. */
+ * concern it (once per pass), after the backlog check. A client waiting
+ * for its writable event or held back by batch_ms takes them then: it is
+ * only looked at for the backlog policy, at most every 100 ms (with
+ * thousands of busy clients, every pass used to check each of them). */
 static void wake(push_conn *cn, int t, uint64_t seq, int64_t now)
 {
-    if (cn->close_code || cn->woken == P.drains ||
-        !push_client_concerned(&cn->c, &P.st, t, seq))
+    if (cn->close_code || cn->woken == P.drains)
+        return;
+    if (cn->waiting || cn->paced) {
+        if (now - cn->checked_ms >= 100) {
+            cn->checked_ms = now;
+            push_check_backlog(cn, now);
+        }
+        return;
+    }
+    if (!push_client_concerned(&cn->c, &P.st, t, seq))
         return;
     cn->woken = P.drains;
-    if (!cn->waiting)
-        cn->progress_ms = now;   /* it had sent all it owed: not stalled */
+    cn->progress_ms = now;       /* it had sent all it owed: not stalled */
     if (push_check_backlog(cn, now))
         return;
     push_write_now(cn);

@@ -25,6 +25,7 @@ typedef struct push_conn {
                                 * push_write_now() */
     int paced;                 /* in P.paced */
     int64_t delta_ms;          /* when its last frame went out */
+    int64_t checked_ms;        /* last backlog check while busy */
     uint64_t woken;            /* the last drain that woke it */
     push_frame *inflight;      /* last frame written: lws (permessage-
                                 * deflate) may still read it until the
