@@ -88,6 +88,11 @@ int push_check_backlog(push_conn *cn, int64_t now)
  * changes concern it). */
 static void sweep(lws_sorted_usec_list_t *sul)
 {
+    for (int t = 0; t < PUSH_NTOPICS; t++)
+        if (P.carry[t] != UINT64_MAX) {
+            push_drain();
+            break;
+        }
     int64_t now = push_mono_ms();
     for (push_conn *cn = P.conns, *next; cn; cn = next) {
         next = cn->next;
@@ -133,7 +138,7 @@ static void wake(push_conn *cn, int t, uint64_t seq, int64_t now)
 {
     if (cn->close_code || cn->woken == P.drains)
         return;
-    if (cn->waiting || cn->paced) {
+    if (cn->waiting || (cn->paced && now - cn->delta_ms < P.o.batch_ms)) {
         if (now - cn->checked_ms >= 100) {
             cn->checked_ms = now;
             push_check_backlog(cn, now);
@@ -238,10 +243,9 @@ void push_drain(void)
         now = push_mono_ms();
         if (pass == 3) {
             /* The clients before the take-in point of this last pass still
-             * owe those changes: the next drain starts from there, and
-             * comes at once even if nothing more is published. */
+             * owe those changes: the next drain starts from there (the
+             * next publish, or the sweep within a second). */
             memcpy(P.carry, first, sizeof P.carry);
-            lws_cancel_service(P.ctx);
         }
     }
     P.in_drain = 0;
