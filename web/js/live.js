@@ -138,6 +138,9 @@ function onFrame(text) {
       const sub = { op: 'subscribe', topics };
       if (epoch !== null) sub.resume = { epoch, offset };
       send(sub);
+      // A restarted server (new epoch) answers that resume with a reset and
+      // snapshots; the page follows the new stream from now on.
+      if (Number.isFinite(m.epoch) && m.epoch !== epoch) { epoch = m.epoch; offset = 0; }
       send({ op: 'time', client_ms: Date.now() });
       backoff = BACKOFF_MIN;
       setStatus('live');
