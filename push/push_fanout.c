@@ -216,6 +216,7 @@ void push_drain(void)
         return;
     int64_t now = push_mono_ms();
     P.in_drain = 1;
+    uint64_t prompt = P.prompt;
     uint64_t first[PUSH_NTOPICS], mid[PUSH_NTOPICS];
     for (int t = 0; t < PUSH_NTOPICS; t++) {
         first[t] = P.st.tr[t].next;
@@ -249,6 +250,10 @@ void push_drain(void)
         }
     }
     P.in_drain = 0;
+    /* Every client these changes concerned is held back by its batch
+     * time: the next changes need no wake-up before the pace timer. */
+    if (P.prompt == prompt && P.npaced && P.pace_at > now)
+        __atomic_store_n(&P.quiet_until, P.pace_at, __ATOMIC_RELEASE);
     __atomic_store_n(&P.offset, P.st.offset, __ATOMIC_RELEASE);
     if (P.stopping)
         for (push_conn *cn = P.conns; cn; cn = cn->next)

@@ -178,16 +178,28 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
 }
 
 /* The paced clients whose time came: written now. */
+/* The paced clients' time came: changes queued meanwhile are taken in
+ * (publishers did not wake the thread for them, see push_publish), then
+ * each paced client gets its frame. */
 static void pace_due(lws_sorted_usec_list_t *sul)
 {
     (void)sul;
+    __atomic_store_n(&P.quiet_until, 0, __ATOMIC_RELEASE);
     size_t n = P.npaced;
+    push_conn **due = n ? malloc(n * sizeof *due) : NULL;
+    if (n && !due)
+        n = 0;
+    for (size_t i = 0; i < n; i++) {
+        due[i] = P.paced[i];
+        if (due[i])
+            due[i]->paced = 0;
+    }
     P.npaced = 0;
+    push_drain();
     for (size_t i = 0; i < n; i++)
-        if (P.paced[i]) {
-            P.paced[i]->paced = 0;
-            push_write_now(P.paced[i]);
-        }
+        if (due[i])
+            push_write_now(due[i]);
+    free(due);
 }
 
 /* Hold cn back until batch_ms after its last frame (all paced clients
@@ -206,9 +218,11 @@ static int pace(push_conn *cn, int64_t now)
         P.paced = a;
         P.cappaced = cap;
     }
-    if (!P.npaced)
+    if (!P.npaced) {
         lws_sul_schedule(P.ctx, 0, &P.pace, pace_due,
                          P.o.batch_ms * LWS_US_PER_MS);
+        P.pace_at = now + P.o.batch_ms;
+    }
     P.paced[P.npaced++] = cn;
     cn->paced = 1;
     return 1;
@@ -224,6 +238,7 @@ void push_write_now(push_conn *cn)
     int64_t now = push_mono_ms();
     if (P.o.batch_ms > 0 && pace(cn, now))
         return;
+    P.prompt++;
     if (write_next(cn, cn->wsi, now) < 0)
         lws_set_timeout(cn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
@@ -470,7 +485,13 @@ int push_publish(const char *topic, const char *entity_id, json_t *fields)
     }
     if (rc == CT_OK && id) {
         P.q[P.qn++] = (push_qitem){t, id, fields};
-        wake = P.qn == 1;     /* later ones ride on the same wake-up */
+        /* Later ones ride on the same wake-up; none while every client
+         * the last changes concerned waits for its batch time (the pace
+         * timer takes them in then: a wake-up per publish cost more than
+         * the frames at small N). */
+        wake = P.qn == 1 &&
+               push_mono_ms() >= __atomic_load_n(&P.quiet_until,
+                                                 __ATOMIC_ACQUIRE);
         __atomic_store_n(&P.queued, 1, __ATOMIC_RELEASE);
         P.stats.published++;
         if (wake)

@@ -64,6 +64,10 @@ typedef struct push_server {
     push_conn **paced;         /* clients held back by batch_ms */
     size_t npaced, cappaced;
     lws_sorted_usec_list_t pace; /* when the paced clients are due */
+    int64_t pace_at;           /* its time (monotonic ms) */
+    uint64_t prompt;           /* frames written or asked for, not paced */
+    int64_t quiet_until;       /* atomic: publishers do not wake the thread
+                                * before this (the pace timer will) */
     lws_sorted_usec_list_t sweep; /* the stalled-client check, each second */
     pthread_mutex_t qmu;       /* guards q, qn, qcap, stats.published */
     push_qitem *q, *q2;
