@@ -53,7 +53,8 @@ static int still_reading(push_conn *cn, int64_t now)
     return now - cn->progress_ms <= P.o.stall_ms;
 }
 
-/* The backlog policy, run when changes concern a client and on its timer.
+/* The backlog policy, run when changes concern a client, on its timer and
+ * from the once-a-second sweep.
  * A client that owes data and read nothing for stall_ms is dropped (4008).
  * One past its bound that still reads is only slow: its backlog is
  * replaced by fresh snapshots (the latest value of each entity), which it
