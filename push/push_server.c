@@ -195,11 +195,24 @@ static void pace_due(lws_sorted_usec_list_t *sul)
             due[i]->paced = 0;
     }
     P.npaced = 0;
+    uint64_t prompt = P.prompt;
     push_drain();
     for (size_t i = 0; i < n; i++)
         if (due[i])
             push_write_now(due[i]);
     free(due);
+    /* Whoever was written just now takes nothing before batch_ms: the
+     * timer comes back then and publishers meanwhile need not wake the
+     * thread (one wake-up per batch, not one per publish). */
+    if (P.prompt != prompt && P.o.batch_ms > 0) {
+        int64_t now = push_mono_ms();
+        if (!P.npaced) {
+            lws_sul_schedule(P.ctx, 0, &P.pace, pace_due,
+                             P.o.batch_ms * LWS_US_PER_MS);
+            P.pace_at = now + P.o.batch_ms;
+        }
+        __atomic_store_n(&P.quiet_until, P.pace_at, __ATOMIC_RELEASE);
+    }
 }
 
 /* Hold cn back until batch_ms after its last frame (all paced clients
