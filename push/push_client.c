@@ -185,8 +185,9 @@ static uint64_t watermark(push_client *c, const push_state *st)
     for (int t = 0; t < PUSH_NTOPICS; t++)
         if (live_topics(c) & (1u << t)) {
             uint64_t o = next_owed(c, st, t);
-            if (o != NONE && (o ? o - 1 : 0) < wm)
-                wm = o ? o - 1 : 0;
+            uint64_t before = o ? o - 1 : 0;  /* 0: behind the history */
+            if (o != NONE && before < wm)
+                wm = before;
         }
     return wm;
 }

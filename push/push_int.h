@@ -120,9 +120,6 @@ void push_filter_clear(push_filter *f);
 int push_filter_match(const push_filter *f, const char *id,
                       const push_attrs *a);
 
-/* The snapshot frame of a topic through a filter. */
-push_frame *push_state_snapshot(push_state *st, int topic,
-                                const push_filter *f);
 
 /* What one client is owed: a cursor per topic into the shared history
  * (every change of topic t numbered below tpos[t] was sent, covered by a
@@ -217,9 +214,6 @@ push_frame *push_error_frame(const char *code, const char *fmt, ...)
 int64_t push_now_ms(void);
 int64_t push_mono_ms(void);   /* monotonic clock, for rate limits */
 uint64_t push_sock_acked(int fd);  /* TCP bytes the peer acked (push_sock.c) */
-/* The snapshot frame of a topic at a given offset (see push_client.c). */
-push_frame *push_state_snapshot_at(push_state *st, int topic,
-                                   const push_filter *f, uint64_t offset);
 /* One part of a snapshot: the entities passing f from id `from` on (NULL:
  * the first), about max_bytes of items. *next gets the id the next part
  * starts at (malloc'd), or NULL when this part is the last; *bytes and

@@ -177,7 +177,16 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
     return write_next(cn, wsi, push_mono_ms());
 }
 
-/* The paced clients whose time came: written now. */
+static void pace_due(lws_sorted_usec_list_t *sul);
+
+/* Run pace_due batch_ms from now. */
+static void schedule_pace(int64_t now)
+{
+    lws_sul_schedule(P.ctx, 0, &P.pace, pace_due,
+                     P.o.batch_ms * LWS_US_PER_MS);
+    P.pace_at = now + P.o.batch_ms;
+}
+
 /* The paced clients' time came: changes queued meanwhile are taken in
  * (publishers did not wake the thread for them, see push_publish), then
  * each paced client gets its frame. */
@@ -205,12 +214,8 @@ static void pace_due(lws_sorted_usec_list_t *sul)
      * timer comes back then and publishers meanwhile need not wake the
      * thread (one wake-up per batch, not one per publish). */
     if (P.prompt != prompt && P.o.batch_ms > 0) {
-        int64_t now = push_mono_ms();
-        if (!P.npaced) {
-            lws_sul_schedule(P.ctx, 0, &P.pace, pace_due,
-                             P.o.batch_ms * LWS_US_PER_MS);
-            P.pace_at = now + P.o.batch_ms;
-        }
+        if (!P.npaced)
+            schedule_pace(push_mono_ms());
         __atomic_store_n(&P.quiet_until, P.pace_at, __ATOMIC_RELEASE);
     }
 }
@@ -231,11 +236,8 @@ static int pace(push_conn *cn, int64_t now)
         P.paced = a;
         P.cappaced = cap;
     }
-    if (!P.npaced) {
-        lws_sul_schedule(P.ctx, 0, &P.pace, pace_due,
-                         P.o.batch_ms * LWS_US_PER_MS);
-        P.pace_at = now + P.o.batch_ms;
-    }
+    if (!P.npaced)
+        schedule_pace(now);
     P.paced[P.npaced++] = cn;
     cn->paced = 1;
     return 1;

@@ -301,34 +301,6 @@ push_rec *push_state_apply(push_state *st, int topic, const char *entity,
     return r;
 }
 
-push_frame *push_state_snapshot(push_state *st, int topic,
-                                const push_filter *f)
-{
-    return push_state_snapshot_at(st, topic, f, st->offset);
-}
-
-push_frame *push_state_snapshot_at(push_state *st, int topic,
-                                   const push_filter *f, uint64_t offset)
-{
-    json_t *items = json_object();
-    const char *id;
-    json_t *v;
-    push_attrs a = {0};
-    json_object_foreach(st->topics[topic], id, v) {
-        if (f && f->kind) {
-            push_attrs_from(&a, id, v);
-            if (!push_filter_match(f, id, &a))
-                continue;
-        }
-        json_object_set(items, id, v);
-    }
-    push_attrs_clear(&a);
-    return push_frame_json(json_pack("{s:s, s:s, s:I, s:I, s:o}", "type",
-                                     "snapshot", "topic", TOPICS[topic],
-                                     "epoch", (json_int_t)st->epoch, "offset",
-                                     (json_int_t)offset, "items", items));
-}
-
 push_frame *push_state_snapshot_part(push_state *st, int topic,
                                      const push_filter *f, uint64_t offset,
                                      const char *from, int part,
