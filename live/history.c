@@ -2,6 +2,8 @@
  * (see history.h). Reads are in history_query.c. */
 #include "live/history.h"
 
+#include "core/ct_progress.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,9 +160,7 @@ static int run_job(live_hist *h, live_hjob *j)
 
 static int64_t mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(ct_now() * 1000.0);   /* core/ct_progress.h */
 }
 
 /* One group: everything queued, in one transaction. A failed statement
