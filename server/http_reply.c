@@ -40,13 +40,18 @@ const char *http_status_code(int status)
     }
 }
 
+/* Every answer's headers: through civetweb's header API, or written out
+ * with the status line by http_reply_bytes (one write). */
+#define COMMON_HEADERS                                                    \
+    "Access-Control-Allow-Origin: *\r\n"                                  \
+    "Access-Control-Expose-Headers: ETag, Content-Length, "               \
+    "Content-Encoding\r\n"                                                \
+    "X-Content-Type-Options: nosniff\r\n"                                 \
+    "Keep-Alive: timeout=2\r\n"
+
 void http_common_headers(http_req *r)
 {
-    mg_response_header_add(r->conn, "Access-Control-Allow-Origin", "*", -1);
-    mg_response_header_add(r->conn, "Access-Control-Expose-Headers",
-                           "ETag, Content-Length, Content-Encoding", -1);
-    mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff", -1);
-    mg_response_header_add(r->conn, "Keep-Alive", "timeout=2", -1);
+    mg_response_header_add_lines(r->conn, COMMON_HEADERS);
 }
 
 /* Does the connection stay open after this answer? As civetweb decides
@@ -99,10 +104,7 @@ int http_reply_bytes(http_req *r, int status, const char *ctype,
     char head[2048];
     int n = snprintf(head, sizeof head,
         "HTTP/1.1 %d %s\r\n"
-        "Access-Control-Allow-Origin: *\r\n"
-        "Access-Control-Expose-Headers: ETag, Content-Length, Content-Encoding\r\n"
-        "X-Content-Type-Options: nosniff\r\n"
-        "Keep-Alive: timeout=2\r\n"
+        COMMON_HEADERS
         "%s%s%s"
         "Content-Length: %zu\r\n"
         "%s"
