@@ -10,7 +10,10 @@
 # (HTTP POST publisher, WebSocket subscribers) when those are installed (the
 # bench-only step `CITYTWIN_BENCH_DEPS=1 scripts/deps.sh` installs them).
 # PUSH_BENCH_SECONDS (default 10), PUSH_BENCH_N, PUSH_BENCH_R override;
-# A run at N=1 per R shows the ingest path's own cost.
+# A run at N=1 per R shows the ingest path's own cost (and nchan's publish).
+# citytwin lines also split the server's CPU: push_per_delivery (the push
+# thread, per delivered update) and rest_per_update (every other thread:
+# the ingest request, history, fusion; per update).
 # PUSH_BENCH_TEST=1 also runs the test-only publish op (serve --push-test),
 # i.e. the push module without the ingest path; PUSH_BENCH_NCHAN=0 skips
 # the peer.
@@ -96,6 +99,8 @@ if [ "${PUSH_BENCH_NCHAN:-1}" = 0 ]; then
   :
 elif command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
   for n in $NS; do for r in $RS; do run_nchan "$n" "$r"; done; done
+  echo "nchan publish path alone (N=1):"
+  for r in $RS; do run_nchan 1 "$r"; done
 else
   echo "nchan: skipped (not installed: CITYTWIN_BENCH_DEPS=1 scripts/deps.sh)"
 fi

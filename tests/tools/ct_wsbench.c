@@ -16,6 +16,7 @@
  * The generator keeps the send time of every update k; a received frame is
  * scanned for every k it carries (several when the server batched them). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -262,6 +263,47 @@ static void proc_cpu_rss(long *ticks, long *rss_kb)
         fclose(f);
 }
 
+/* CPU time (ns, /proc/PID/task/TID/schedstat) of the server's threads:
+ * all of them, and those named ct-push (citytwin's push thread), so a
+ * point splits into push cost per delivery and the rest per update. */
+static void proc_thread_ns(uint64_t *all, uint64_t *push)
+{
+    char path[96], buf[256];
+    *all = *push = 0;
+    if (!server_pid)
+        return;
+    snprintf(path, sizeof path, "/proc/%d/task", server_pid);
+    DIR *d = opendir(path);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        unsigned long long ns = 0;
+        char comm[64] = "";
+        snprintf(path, sizeof path, "/proc/%d/task/%.20s/schedstat", server_pid,
+                 de->d_name);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (fgets(buf, sizeof buf, f))
+                ns = strtoull(buf, NULL, 10);
+            fclose(f);
+        }
+        snprintf(path, sizeof path, "/proc/%d/task/%.20s/comm", server_pid,
+                 de->d_name);
+        f = fopen(path, "r");
+        if (f) {
+            if (fgets(comm, sizeof comm, f))
+                comm[strcspn(comm, "\n")] = 0;
+            fclose(f);
+        }
+        *all += ns;
+        if (!strcmp(comm, "ct-push"))
+            *push += ns;
+    }
+    if (d)
+        closedir(d);
+}
+
 static uint64_t pct(double q)
 {
     uint64_t want = (uint64_t)(q * (double)delivered), acc = 0;
@@ -505,6 +547,8 @@ int main(int argc, char **argv)
 
     long t0_ticks, t1_ticks, rss0, rss1;
     proc_cpu_rss(&t0_ticks, &rss0);
+    uint64_t all0, push0, all1, push1;
+    proc_thread_ns(&all0, &push0);
     struct timespec wts;
     clock_gettime(CLOCK_REALTIME, &wts);
     wall0_ms = (int64_t)wts.tv_sec * 1000 + wts.tv_nsec / 1000000;
@@ -581,6 +625,7 @@ int main(int argc, char **argv)
     }
     double wall = (double)(now_us() - t0) / 1e6;
     proc_cpu_rss(&t1_ticks, &rss1);
+    proc_thread_ns(&all1, &push1);
     double cpu_s = (double)(t1_ticks - t0_ticks) / (double)sysconf(_SC_CLK_TCK);
     /* Expected: every update written (less those the server refused) to
      * every client; one still unanswered at the end counts too. */
@@ -599,6 +644,12 @@ int main(int argc, char **argv)
     if (api)
         printf(" refused=%ld queued_max=%ld unsent=%ld", refused, queued_max,
                due - sent);
+    /* threads that ended meanwhile drop out of the sums: only when the
+     * totals grew is the split meaningful */
+    if (push1 > push0 && all1 - push1 >= all0 - push0 && delivered && updates > 0)
+        printf(" push_per_delivery=%.2fus rest_per_update=%.1fus",
+               (double)(push1 - push0) / 1e3 / (double)delivered,
+               (double)((all1 - push1) - (all0 - push0)) / 1e3 / (double)updates);
     if (stray)
         printf(" stray=%llu", (unsigned long long)stray);
     if (repeated)
