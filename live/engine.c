@@ -303,3 +303,69 @@ int live_state_at(live_engine *e, int64_t at, json_t **out, ct_err *err)
 {
     return live_hist_state_at(e->hist, at, out, err);
 }
+
+/* The entity's JSON through fusion's own formatter, on a one-entity view
+ * of the registry holding the past state (no copy of the whole city). */
+static json_t *past_entity_json(const live_engine *e, int i, const live_obs *o,
+                                int stale)
+{
+    live_registry one = {.ents = &e->reg->ents[i], .n = 1, .dists = e->reg->dists,
+                         .nd = e->reg->nd};
+    live_estate s = {.last = o->t, .stale = (unsigned char)stale};
+    for (int k = 0; k < LIVE_NVAL; k++)
+        if (o->mask & (1u << k)) {
+            s.vt[k] = o->t;
+            s.v[k] = o->v[k];
+        }
+    s.c = live_fusion_contrib(one.ents, &s);
+    live_fusion f = {.reg = &one, .st = &s};
+    return live_fusion_entity_json(&f, 0);
+}
+
+int live_entity_state_at(live_engine *e, const char *id, int64_t at,
+                         json_t **out, ct_err *err)
+{
+    *out = NULL;
+    int i = live_ents_find(e->reg, id);
+    if (i < 0)
+        return ct_fail(err, CT_ENOTFOUND, "no live entity '%.80s' (road segments, "
+                       "car parks, water stations and weather places report)", id);
+    int64_t now = live_now(e);
+    if (at > now + LIVE_FUTURE_MS)
+        return ct_fail(err, CT_EINVAL, "at %lld is %lld s after the server's clock: "
+                       "the history knows only the past", (long long)at,
+                       (long long)((at - now) / 1000));
+    const live_entity *en = &e->reg->ents[i];
+    /* the rule live_fusion_freshness() applies now, applied at T */
+    int64_t window = (int64_t)(e->thr->stale_periods * 1000.0 * en->period_s);
+    live_obs o;
+    int bucket = 0;
+    int rc = live_hist_entity_at(e->hist, id, at - e->cfg.recompute_window_ms, at,
+                                 window, &o, &bucket, err);
+    if (rc)
+        return rc;
+    /* a 5-minute mean stands for its whole bucket (up to T) */
+    int64_t seen = bucket && o.t + LIVE_BUCKET_MS < at ? o.t + LIVE_BUCKET_MS
+                 : bucket ? at : o.t;
+    int64_t age = at - seen;
+    int stale = !o.t || age > window;
+    json_t *j = past_entity_json(e, i, &o, stale);
+    json_object_set_new(j, "kind", json_string(live_kind_topic(en->kind)));
+    json_object_set_new(j, "at", live_time_json(at));
+    json_object_set_new(j, "window_s", json_real((double)window / 1000.0));
+    json_object_set_new(j, "age_s", o.t ? json_real((double)age / 1000.0) : json_null());
+    json_object_set_new(j, "history", json_string(bucket ? "5min" : o.t ? "raw" : "none"));
+    if (!o.t)
+        json_object_set_new(j, "note", json_sprintf("no observation of %s in the "
+            "%lld s before this time", id, (long long)(e->cfg.recompute_window_ms / 1000)));
+    else if (stale)
+        json_object_set_new(j, "note", json_sprintf("stale: last observation %lld s "
+            "before this time, beyond the %lld s freshness window (%g reporting "
+            "periods of %d s)", (long long)(age / 1000), (long long)(window / 1000),
+            e->thr->stale_periods, en->period_s));
+    else if (bucket)
+        json_object_set_new(j, "note", json_string("5-minute mean: the raw "
+            "observations of this time were folded past retention"));
+    *out = j;
+    return CT_OK;
+}

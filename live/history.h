@@ -107,6 +107,18 @@ int live_hist_series(live_hist *h, const char *entity, const char *indicator,
  * the latest snapshot at or before it plus the later changes up to it. */
 int live_hist_state_at(live_hist *h, int64_t at, json_t **out, ct_err *err);
 
+/* One entity's values as they stood at time at: the newest raw row in
+ * [from, at], its missing value slots filled from older rows no more than
+ * fill_ms before it (out->t = the newest row's time, out->mask the slots
+ * found). When the raw rows there are gone (pruned past retention), the
+ * newest 5-minute bucket starting in [from - bucket, at], as means, and
+ * *bucket = 1. Nothing found: out->t = 0. The primary key is time first,
+ * so this scans [from, at] newest first until the entity's row: cheap for
+ * a reporting entity, the whole range for a silent one. */
+int live_hist_entity_at(live_hist *h, const char *entity, int64_t from,
+                        int64_t at, int64_t fill_ms, live_obs *out, int *bucket,
+                        ct_err *err);
+
 /* Stored incidents (JSON objects), for the engine to restore at start. */
 int live_hist_load_incidents(live_hist *h, json_t **out, ct_err *err);
 /* The audit trail of one incident: [{t, actor, action, detail}]. */

@@ -285,3 +285,94 @@ int live_hist_incident_log(live_hist *h, const char *id, json_t **out,
     sqlite3_close(db);
     return rc;
 }
+
+/* The slots a kind reports (live_obs mask bits). */
+static unsigned kind_mask(int kind)
+{
+    unsigned m = 0;
+    for (int s = 0; s < LIVE_NVAL; s++)
+        if (live_obs_value_name(kind, s))
+            m |= 1u << s;
+    return m;
+}
+
+/* Raw rows newest first: the newest sets out->t, older ones within fill_ms
+ * of it only fill the slots still missing (a feed may send values apart). */
+static int entity_raw(sqlite3 *db, const char *entity, int64_t from, int64_t at,
+                      int64_t fill_ms, unsigned want, live_obs *out, ct_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(db, "SELECT t, v0, v1, v2, v3 FROM obs WHERE entity = ?1"
+                      " AND t BETWEEN ?2 AND ?3 ORDER BY t DESC", &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, at);
+    while ((out->mask & want) != want && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t t = sqlite3_column_int64(st, 0);
+        if (!out->t)
+            out->t = t;
+        else if (t < out->t - fill_ms)
+            break;
+        for (int s = 0; s < LIVE_NVAL; s++)
+            if (!(out->mask & (1u << s)) && sqlite3_column_type(st, 1 + s) != SQLITE_NULL) {
+                out->v[s] = sqlite3_column_double(st, 1 + s);
+                out->mask |= 1u << s;
+            }
+    }
+    sqlite3_finalize(st);
+    return CT_OK;
+}
+
+/* The newest 5-minute bucket (obs_ds, keyed by entity first: one seek). */
+static int entity_bucket(sqlite3 *db, const char *entity, int64_t from, int64_t at,
+                         live_obs *out, ct_err *err)
+{
+    sqlite3_stmt *st;
+    int rc = prep(db, "SELECT t, n0, s0, n1, s1, n2, s2, n3, s3 FROM obs_ds"
+                      " WHERE entity = ?1 AND t BETWEEN ?2 AND ?3"
+                      " ORDER BY t DESC LIMIT 1", &st, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, from - LIVE_BUCKET_MS);
+    sqlite3_bind_int64(st, 3, at);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        out->t = sqlite3_column_int64(st, 0);
+        for (int s = 0; s < LIVE_NVAL; s++) {
+            sqlite3_int64 n = sqlite3_column_int64(st, 1 + 2 * s);
+            if (n > 0) {
+                out->v[s] = sqlite3_column_double(st, 2 + 2 * s) / (double)n;
+                out->mask |= 1u << s;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    return CT_OK;
+}
+
+int live_hist_entity_at(live_hist *h, const char *entity, int64_t from,
+                        int64_t at, int64_t fill_ms, live_obs *out, int *bucket,
+                        ct_err *err)
+{
+    memset(out, 0, sizeof *out);
+    *bucket = 0;
+    int e = live_ents_find(h->reg, entity);
+    if (e < 0)
+        return ct_fail(err, CT_ENOTFOUND, "history: unknown entity '%.80s'", entity);
+    out->ent = e;
+    sqlite3 *db;
+    /* observations are committed before their ingest returns: no settle */
+    int rc = live_hist_reader(h, &db, err);
+    if (rc)
+        return rc;
+    rc = entity_raw(db, entity, from, at, fill_ms, kind_mask(h->reg->ents[e].kind),
+                    out, err);
+    if (!rc && !out->t) {
+        rc = entity_bucket(db, entity, from, at, out, err);
+        *bucket = out->t != 0;
+    }
+    sqlite3_close(db);
+    return rc;
+}

@@ -124,6 +124,16 @@ json_t *live_incidents_list(live_engine *e, int open_only);
 /* The live state of one observed entity (its topic's message), or NULL
  * when the id is unknown. */
 json_t *live_entity_state(live_engine *e, const char *id);
+/* The state of one observed entity (road, car park, water station or
+ * weather place) as it stood at time at, from the observation history:
+ * its latest observation at or before at (looking back as far as a
+ * restart recomputes, cfg.recompute_window_ms), shaped like
+ * live_entity_state() plus "at", "window_s" (the kind's freshness window:
+ * stale_periods x its period), "age_s", "history" ("raw", "5min" for a
+ * pruned past, "none") and, when stale or absent, a "note" saying why.
+ * CT_ENOTFOUND for an unknown id, CT_EINVAL for a time after the clock. */
+int live_entity_state_at(live_engine *e, const char *id, int64_t at,
+                         json_t **out, ct_err *err);
 /* Counters for a health endpoint: accepted, duplicates, rejected,
  * commits, stream seq and epoch, entities per kind. */
 json_t *live_stats(live_engine *e);

@@ -1,6 +1,7 @@
 /* server/api_live.c: the live city's reads: GET /api/v1/history (series),
  * /api/v1/state (now, or ?at=T as it was: replay), /api/v1/vitals (city
- * and districts), /api/v1/entities/{id}/state, /api/v1/live (counters).
+ * and districts), /api/v1/entities/{id}/state (now, or ?at=T: one entity
+ * as it was), /api/v1/live (counters).
  * Open to everyone unless --require-token (viewer role). */
 #include "server/api.h"
 
@@ -140,6 +141,23 @@ int api_entity_state(http_req *r)
     live_engine *e = reader(r);
     if (!e)
         return r->status;
+    static const char *const allowed[] = {"at", NULL};
+    http_qparam q[2];
+    char buf[256];
+    ct_err err;
+    ct_err_clear(&err);
+    int n = http_query_parse(r, allowed, q, 2, buf, sizeof buf, &err);
+    if (n < 0)
+        return http_reply_ct(r, &err);
+    const char *at = http_query_get(q, n, "at");
+    if (at) {   /* replay: the entity as it was at T, from the history */
+        int64_t t = 0;
+        json_t *out = NULL;
+        if (time_param("at", at, live_now(e), &t, &err) ||
+            live_entity_state_at(e, r->param[0], t, &out, &err))
+            return http_reply_ct(r, &err);
+        return http_reply_json(r, 200, out);
+    }
     json_t *st = live_entity_state(e, r->param[0]);
     if (!st)
         return http_reply_error(r, 404, "no live entity '%s' (road segments, "
