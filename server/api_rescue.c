@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "live/clock.h"
 #include "live/live.h"
+#include "live/speeds_at.h"
 #include "server/serve_live.h"
 #include "spatial/layers.h"
 
@@ -119,50 +121,111 @@ int rescue_in_extent(const rgraph *g, double lon, double lat)
            lat <= g_ext[3] + m;
 }
 
-double *rescue_seconds(const rgraph *g, double *vmax, int *nlive,
-                       unsigned char **is_live)
+/* The segment -> live entity map for engine e (made once), or NULL. */
+static const int *seg_entities(const rgraph *g, live_engine *e)
+{
+    pthread_mutex_lock(&g_mu);
+    if (g_seg_eng != e) {
+        int *m = malloc(((size_t)g->ns + 1) * sizeof *m);
+        for (int s = 0; m && s < g->ns; s++)
+            m[s] = live_ents_find(e->reg, g->seg_id[s]);
+        if (m) {
+            free(g_seg_ent);
+            g_seg_ent = m, g_seg_eng = e;
+        }
+    }
+    const int *map = g_seg_eng == e ? g_seg_ent : NULL;
+    pthread_mutex_unlock(&g_mu);
+    return map;
+}
+
+/* kmh[s]: the live speed of each segment now, or at a past time at (> 0)
+ * from the history; 0 where there is none. Returns how many, or a
+ * negative code. */
+static int live_kmh(const rgraph *g, live_engine *e, int64_t at, float *kmh,
+                    ct_err *err)
+{
+    const int *map = seg_entities(g, e);
+    if (!map)
+        return ct_fail(err, CT_ENOMEM, "live speeds: out of memory");
+    int n = 0;
+    if (at > 0) {
+        float *ent = malloc(((size_t)e->reg->n + 1) * sizeof *ent);
+        int rc = ent ? live_speeds_at(e, at, ent, err)
+                     : ct_fail(err, CT_ENOMEM, "live speeds: out of memory");
+        for (int s = 0; rc >= 0 && s < g->ns; s++)
+            if (map[s] >= 0 && ent[map[s]] > 0)
+                kmh[s] = ent[map[s]], n++;
+        free(ent);
+        return rc < 0 ? rc : n;
+    }
+    pthread_mutex_lock(&e->mu);
+    for (int s = 0; s < g->ns; s++) {
+        int i = map[s];
+        if (i < 0 || e->fus.st[i].stale || !e->fus.st[i].last)
+            continue;
+        double v = live_fusion_value(&e->fus, i, "speed_kmh");
+        if (isfinite(v) && v > 0)
+            kmh[s] = (float)v, n++;
+    }
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
+double *rescue_seconds(const rgraph *g, int64_t at, double *vmax, int *nlive,
+                       unsigned char **is_live, ct_err *err)
 {
     *nlive = 0;
     if (is_live)
         *is_live = NULL;
     double *sec = malloc(((size_t)g->ns + 1) * sizeof *sec);
     float *kmh = calloc((size_t)g->ns + 1, sizeof *kmh);
+    unsigned char *lv = is_live ? calloc((size_t)g->ns + 1, 1) : NULL;
     live_engine *e = serve_live_engine();
-    if (sec && kmh && e) {
-        pthread_mutex_lock(&g_mu);
-        if (g_seg_eng != e) {   /* segment -> live entity, once */
-            int *m = malloc(((size_t)g->ns + 1) * sizeof *m);
-            for (int s = 0; m && s < g->ns; s++)
-                m[s] = live_ents_find(e->reg, g->seg_id[s]);
-            if (m) {
-                free(g_seg_ent);
-                g_seg_ent = m, g_seg_eng = e;
-            }
-        }
-        const int *map = g_seg_eng == e ? g_seg_ent : NULL;
-        pthread_mutex_unlock(&g_mu);
-        if (map) {
-            pthread_mutex_lock(&e->mu);
-            for (int s = 0; s < g->ns; s++) {
-                int ent = map[s];
-                if (ent < 0 || e->fus.st[ent].stale || !e->fus.st[ent].last)
-                    continue;
-                double v = live_fusion_value(&e->fus, ent, "speed_kmh");
-                if (isfinite(v) && v > 0)
-                    kmh[s] = (float)v, (*nlive)++;
-            }
-            pthread_mutex_unlock(&e->mu);
-        }
+    int rc = !sec || !kmh || (is_live && !lv)
+                 ? ct_fail(err, CT_ENOMEM, "route: out of memory") : CT_OK;
+    if (!rc && e && (rc = live_kmh(g, e, at, kmh, err)) > 0)
+        *nlive = rc;
+    if (rc < 0) {
+        free(sec), free(kmh), free(lv);
+        return NULL;
     }
-    if (sec && kmh)
-        *vmax = rgraph_seconds(g, kmh, sec);
-    if (is_live && sec && kmh) {
-        *is_live = calloc((size_t)g->ns + 1, 1);
-        for (int s = 0; *is_live && s < g->ns; s++)
-            (*is_live)[s] = kmh[s] > 0;
-    }
+    *vmax = rgraph_seconds(g, kmh, sec);
+    for (int s = 0; lv && s < g->ns; s++)
+        lv[s] = kmh[s] > 0;
+    if (is_live)
+        *is_live = lv;
     free(kmh);
     return sec;
+}
+
+int rescue_at(http_req *r, const http_qparam *q, int n, int64_t *at)
+{
+    *at = 0;
+    const char *v = http_query_get(q, n, "at");
+    if (!v)
+        return 0;
+    ct_err err;
+    ct_err_clear(&err);
+    size_t i = 0;
+    while (v[i] >= '0' && v[i] <= '9')
+        i++;
+    if (i > 0 && !v[i]) {   /* epoch milliseconds */
+        long long ms = 0;
+        if (http_parse_int("at", v, 1, 253402300799999LL, &ms, &err)) {
+            http_reply_ct(r, &err);
+            return -1;
+        }
+        *at = ms;
+        return 1;
+    }
+    const char *why = live_time_parse(v, at);
+    if (why) {
+        http_reply_error(r, 400, "at '%.60s': %s; give ISO 8601 with a UTC "
+                         "offset or epoch milliseconds", v, why);
+        return -1;
+    }
+    return 1;
 }
 
 int rescue_snap(http_req *r, const rgraph *g, double lon, double lat,

@@ -6,6 +6,8 @@
 #ifndef SERVER_API_RESCUE_H
 #define SERVER_API_RESCUE_H
 
+#include <stdint.h>
+
 #include "server/api.h"
 #include "spatial/graph.h"
 #include "spatial/nearest.h"
@@ -49,11 +51,17 @@ void rescue_plan_etas(http_req *r, const char *incident, json_t *body);
 /* Is the point inside the road network's extent (with a 2 km margin)? */
 int rescue_in_extent(const rgraph *g, double lon, double lat);
 
-/* Seconds per segment now: live traffic speeds where the engine has a
- * fresh one, else the segment's speed. *vmax: the top speed used;
- * *nlive: segments on live speeds. NULL on out-of-memory. */
-double *rescue_seconds(const rgraph *g, double *vmax, int *nlive,
-                       unsigned char **is_live);
+/* Seconds per segment: live traffic speeds where the engine has a fresh
+ * one, else the segment's speed; now (at <= 0) or as they were at the
+ * past time at (epoch ms, from the history: live_speeds_at). *vmax: the
+ * top speed used; *nlive: segments on live speeds; *is_live (may be NULL)
+ * per segment. NULL with err filled on out-of-memory or a history that
+ * cannot be read. */
+double *rescue_seconds(const rgraph *g, int64_t at, double *vmax, int *nlive,
+                       unsigned char **is_live, ct_err *err);
+/* The optional at= parameter (ISO 8601 with an offset, or epoch ms): 1
+ * with *at set, 0 when absent (*at = 0), -1 with 400 sent. */
+int rescue_at(http_req *r, const http_qparam *q, int n, int64_t *at);
 
 /* Snap a point to the nearest point of the nearest routable segment
  * (rgraph_snap); -1 with 422 sent when there is none within

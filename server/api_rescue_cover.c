@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "live/clock.h"
 #include "server/auth.h"
 #include "spatial/nearest.h"
 
@@ -167,7 +168,7 @@ static json_t *reach_area(const rgraph *g, const unsigned char *ok, double lon0,
 int api_rescue_coverage(http_req *r)
 {
     static const char *const allowed[] = {"station", "minutes", "geometry", "buffer",
-                                          "area", NULL};
+                                          "area", "at", NULL};
     http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
     int n = rescue_query(r, allowed, q, buf, sizeof buf);
@@ -178,6 +179,9 @@ int api_rescue_coverage(http_req *r)
         rescue_num(r, q, n, "geometry", 0, 1, 0, 1, &geometry) ||
         rescue_num(r, q, n, "area", 0, 0, 0, 1, &with_area) ||
         rescue_num(r, q, n, "buffer", 0, 50, 5, 500, &buffer))
+        return r->status;
+    int64_t at = 0;
+    if (rescue_at(r, q, n, &at) < 0)
         return r->status;
     const char *want = http_query_get(q, n, "station");
     sqlite3 *db = api_db(r);
@@ -193,7 +197,9 @@ int api_rescue_coverage(http_req *r)
         return http_reply_ct(r, &err);
     double vmax = 0, limit = minutes * 60;
     int nlive = 0;
-    double *sec = rescue_seconds(g, &vmax, &nlive, NULL);
+    double *sec = rescue_seconds(g, at, &vmax, &nlive, NULL, &err);
+    if (!sec)
+        return http_reply_ct(r, &err);
     /* each station enters the graph at its segment's ends, with the time of
      * the part of the segment it drives to get there */
     int *src = malloc((2 * (size_t)nst + 1) * sizeof *src), ns = 0, one = -1;
@@ -277,5 +283,7 @@ int api_rescue_coverage(http_req *r)
     free(src), free(src_d), free(sec), free(dist);
     if (!res)
         return http_reply_error(r, 500, "coverage: out of memory");
+    if (at > 0)   /* under the traffic of that moment */
+        json_object_set_new(res, "at", live_time_json(at));
     return http_reply_json(r, 200, res);
 }

@@ -71,36 +71,16 @@ static int by_station(const void *a, const void *b)
                   json_string_value(json_object_get(*(json_t *const *)b, "station")));
 }
 
-/* The incidents (a JSON array) now, or as they were at the time in `at`
- * (ISO 8601 with an offset, or epoch milliseconds); NULL with a 400 or
- * the history's error sent. */
-static json_t *incidents_at(http_req *r, live_engine *e, const char *at,
-                            int64_t *t)
+/* The incidents (a JSON array) now (at 0), or as they were at time at;
+ * NULL with the history's error sent. */
+static json_t *incidents_at(http_req *r, live_engine *e, int64_t at)
 {
-    if (!at)
+    if (at <= 0)
         return live_incidents_list(e, 0);
     ct_err err;
     ct_err_clear(&err);
-    size_t i = 0;
-    while (at[i] >= '0' && at[i] <= '9')
-        i++;
-    long long v = 0;
-    if (i > 0 && !at[i]) {
-        if (http_parse_int("at", at, 0, 253402300799999LL, &v, &err)) {
-            http_reply_ct(r, &err);
-            return NULL;
-        }
-        *t = v;
-    } else {
-        const char *why = live_time_parse(at, t);
-        if (why) {
-            http_reply_error(r, 400, "at '%.60s': %s; give ISO 8601 with a UTC "
-                             "offset or epoch milliseconds", at, why);
-            return NULL;
-        }
-    }
     json_t *st = NULL;
-    if (live_state_at(e, *t, &st, &err)) {
+    if (live_state_at(e, at, &st, &err)) {
         http_reply_ct(r, &err);
         return NULL;
     }
@@ -124,9 +104,9 @@ int api_rescue_evaluation(http_req *r)
     live_engine *e = api_live(r);
     if (!e)
         return r->status;
-    const char *at = http_query_get(q, nq, "at");
     int64_t at_ms = 0;
-    json_t *list = incidents_at(r, e, at, &at_ms);
+    int at = rescue_at(r, q, nq, &at_ms);
+    json_t *list = at < 0 ? NULL : incidents_at(r, e, at_ms);
     if (!list)
         return r->status;
     rescue_station *fs = NULL;   /* names only: no store, no names */

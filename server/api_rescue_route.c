@@ -6,6 +6,7 @@
  * is in api_rescue_cover.c. */
 #include "server/api_rescue.h"
 
+#include "live/clock.h"
 #include "live/live.h"
 #include "server/auth.h"
 #include "server/serve_live.h"
@@ -96,7 +97,7 @@ static int station_by_id(http_req *r, sqlite3 *db, const char *id,
 int api_rescue_route(http_req *r)
 {
     static const char *const allowed[] = {"from", "from_lon", "from_lat", "to_lon",
-                                          "to_lat", "segments", NULL};
+                                          "to_lat", "segments", "at", NULL};
     http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
     int n = rescue_query(r, allowed, q, buf, sizeof buf);
@@ -117,8 +118,9 @@ int api_rescue_route(http_req *r)
     } else if (rescue_point(r, q, n, "from_lon", "from_lat", &flon, &flat)) {
         return r->status;
     }
+    int64_t at = 0;
     if (rescue_point(r, q, n, "to_lon", "to_lat", &tlon, &tlat) ||
-        rescue_num(r, q, n, "segments", 0, 1, 0, 1, &segs))
+        rescue_num(r, q, n, "segments", 0, 1, 0, 1, &segs) || rescue_at(r, q, n, &at) < 0)
         return r->status;
     const rgraph *g = rescue_graph(r);
     if (!g)
@@ -131,11 +133,9 @@ int api_rescue_route(http_req *r)
     double vmax = 0;
     int nlive = 0;
     unsigned char *live = NULL;
-    double *sec = rescue_seconds(g, &vmax, &nlive, &live);
-    if (!sec) {
-        free(live);
-        return http_reply_error(r, 500, "route: out of memory");
-    }
+    double *sec = rescue_seconds(g, at, &vmax, &nlive, &live, &err);
+    if (!sec)
+        return http_reply_ct(r, &err);
     rgraph_path p;
     int rc = rgraph_route_best(g, sec, vmax, a, na, b, nb, &p, &ia, &ib, &err);
     if (rc) {
@@ -153,6 +153,8 @@ int api_rescue_route(http_req *r)
     json_object_set_new(props, "to", rescue_end_json(g, tlon, tlat, &b[ib]));
     path_props(g, sec, live, &p, props, segs > 0);
     json_object_set_new(props, "eta_min", json_real(r1(p.eta_s / 60)));
+    if (at > 0)
+        json_object_set_new(props, "at", live_time_json(at));
     json_t *res = json_pack("{s:s, s:o, s:o}", "type", "Feature", "geometry",
                             rescue_path_line(g, &p), "properties", props);
     rgraph_path_free(&p);
@@ -212,15 +214,16 @@ static int by_eta(const void *x, const void *y)
 
 int api_rescue_plan(http_req *r)
 {
-    static const char *const allowed[] = {"lon", "lat", "k", NULL};
+    static const char *const allowed[] = {"lon", "lat", "k", "at", NULL};
     http_qparam q[RESCUE_MAX_PARAMS];
     char buf[1024];
     int n = rescue_query(r, allowed, q, buf, sizeof buf);
     if (n < 0)
         return r->status;
     double lon, lat, k;
+    int64_t at = 0;
     if (rescue_point(r, q, n, "lon", "lat", &lon, &lat) ||
-        rescue_num(r, q, n, "k", 0, 3, 1, 20, &k))
+        rescue_num(r, q, n, "k", 0, 3, 1, 20, &k) || rescue_at(r, q, n, &at) < 0)
         return r->status;
     sqlite3 *db = api_db(r);
     const rgraph *g = db ? rescue_graph(r) : NULL;
@@ -240,7 +243,9 @@ int api_rescue_plan(http_req *r)
     double vmax = 0;
     int nlive = 0;
     unsigned char *live = NULL;
-    double *sec = rescue_seconds(g, &vmax, &nlive, &live);
+    double *sec = rescue_seconds(g, at, &vmax, &nlive, &live, &err);
+    if (!sec)
+        return http_reply_ct(r, &err);
     double *dist = malloc(((size_t)g->nn + 1) * sizeof *dist);
     int *via = malloc(((size_t)g->nn + 1) * sizeof *via);
     cand *c = malloc(((size_t)nst + 1) * sizeof *c);
@@ -301,6 +306,8 @@ int api_rescue_plan(http_req *r)
             json_object_set_new(ij, "twin", rescue_end_json(g, lon, lat, &inc[1]));
         res = json_pack("{s:o, s:i, s:i, s:o}", "incident", ij, "stations", nst,
                         "live_segments", nlive, "candidates", a);
+        if (at > 0)   /* the traffic of that moment */
+            json_object_set_new(res, "at", live_time_json(at));
     }
     free(sec), free(live), free(dist), free(via), free(c);
     if (!res)
@@ -324,7 +331,7 @@ static double station_eta(const rgraph *g, const rgraph_pos *from, double lon,
     int nto = places(g, lon, lat, to), ia, ib;
     double vmax = 0;
     int nlive = 0;
-    double *sec = rescue_seconds(g, &vmax, &nlive, NULL);
+    double *sec = rescue_seconds(g, 0, &vmax, &nlive, NULL, NULL);
     rgraph_path p;
     double eta = NAN;
     if (sec && rgraph_route_best(g, sec, vmax, from, 1, to, nto, &p, &ia, &ib, NULL) == CT_OK) {

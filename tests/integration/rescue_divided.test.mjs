@@ -9,14 +9,16 @@
 // own graph: each direction drives its own carriageway at its own speed;
 // a point beside the wrong carriageway starts or ends on the other one
 // (never by crossing the median between junctions); every step of every
-// drawn route runs along a road, in a direction that road allows.
+// drawn route runs along a road, in a direction that road allows. At a
+// past time (at=, a replay): route, plan and coverage use the speeds
+// observed then (a jam on S 20 minutes ago), not those of now.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
-import { BIN, req, startServer, stopServer, tmpdir } from "./live_lib.mjs";
+import { BIN, createToken, iso, req, startServer, stopServer, tmpdir } from "./live_lib.mjs";
 
 const TMP = tmpdir("rescue-divided");
 const LON0 = 112.45, LAT0 = 34.62, R = 6371008.8;
@@ -40,7 +42,7 @@ for (const x of [0, 600, 1200]) {
 const byId = Object.fromEntries(ROADS.map((r) => [r.id, r]));
 const STATION = { id: "fire-div-1", at: [1200, -300] };
 
-let srv, base;
+let srv, base, FEED;
 
 function writeLayer(file, name, features) {
   fs.writeFileSync(path.join(TMP, file), JSON.stringify({ type: "FeatureCollection", name, features }));
@@ -61,7 +63,9 @@ before(async () => {
   const r = spawnSync(BIN, ["import", path.join(TMP, "roads.geojson"), path.join(TMP, "fire_stations.geojson"),
     "--store", store, "--quiet"], { encoding: "utf8", timeout: 120000 });
   assert.equal(r.status, 0, "import: " + r.stderr);
-  srv = startServer(["--store", store, "--live", path.join(TMP, "live.sqlite")]);
+  const auth = path.join(TMP, "auth.sqlite");
+  FEED = createToken(auth, "feeder", "feed-divided");
+  srv = startServer(["--store", store, "--live", path.join(TMP, "live.sqlite"), "--auth-db", auth]);
   base = await srv.ready;
 });
 
@@ -188,4 +192,50 @@ test("divided road: a point beside the wrong carriageway leaves or is reached by
   assert.deepEqual(rs.properties.segments.map((s) => s.id), ["C1200s", "C1200m", "N2"]);
   assertSpeeds(rs.properties);
   assertDrivable(rs.geometry.coordinates, "station route");
+});
+
+test("at a past time: route, plan and coverage use the speeds observed then", async () => {
+  const now = Date.now(), jam = now - 20 * 60000;
+  const obs = (t, kmh) => ["S1", "S2"].map((id) => ({ entity: id, time: iso(t), values: { speed_kmh: kmh } }));
+  const post = await req(base, "POST", "/api/v1/observations", { body: [...obs(jam, 10), ...obs(now - 5000, 30)], token: FEED });
+  assert.equal(post.status, 200, post.text);
+  assert.equal(post.json.accepted, 4, post.text);
+  const east = (at) => get(`/api/v1/rescue/route?${q([100, 3], [1100, 3])}${at ? `&at=${at}` : ""}`);
+  // a minute into the jam: 10 km/h on S, both pieces on live speeds
+  const during = await east(iso(jam + 60000));
+  assert.equal(during.properties.at, iso(jam + 60000));
+  assert.equal(during.properties.live_segments, 2);
+  near(during.properties.eta_s, 1000 / (10 / 3.6), "during the jam");
+  assert.ok(during.properties.segments.every((s) => s.live && s.speed_kmh === 10));
+  // now: 30 km/h; epoch milliseconds work too
+  near((await east()).properties.eta_s, 1000 / (30 / 3.6), "now");
+  near((await east(String(jam + 60000))).properties.eta_s, 1000 / (10 / 3.6), "at in epoch ms");
+  // before the jam nothing was observed, and 10 minutes after it the
+  // readings were stale: the road's own 60 km/h
+  for (const t of [jam - 10 * 60000, jam + 10 * 60000]) {
+    const r = await east(iso(t));
+    assert.equal(r.properties.live_segments, 0, iso(t));
+    near(r.properties.eta_s, 1000 / (60 / 3.6), `at ${iso(t)}`);
+  }
+  // the plan and /route from the station agree at that time
+  const inc = ll([1100, 3]), at = iso(jam + 60000);
+  const plan = await get(`/api/v1/rescue/plan?lon=${inc[0]}&lat=${inc[1]}&k=1&at=${at}`);
+  assert.equal(plan.at, at);
+  assert.equal(plan.live_segments, 2);
+  const rs = await get(`/api/v1/rescue/route?from=${STATION.id}&to_lon=${inc[0]}&to_lat=${inc[1]}&at=${at}`);
+  assert.ok(Math.abs(rs.properties.eta_s - plan.candidates[0].eta_s) < 0.5);
+  // 3 minutes from the station reach S2 (west on N, across at the middle
+  // junction, east on S: 131 s at 60 km/h) but not in the jam (216 s on S2)
+  const cov = (t) => get(`/api/v1/rescue/coverage?station=${STATION.id}&minutes=3&geometry=0${t ? `&at=${t}` : ""}`);
+  const free = await cov(iso(jam - 10 * 60000)), jammed = await cov(at);
+  assert.equal(jammed.at, at);
+  assert.equal(free.live_segments, 0);
+  assert.equal(jammed.live_segments, 2);
+  assert.equal(jammed.segments, free.segments - 1, `${jammed.segments} vs ${free.segments}`);
+  // the uncovered roads of all stations follow the time as well
+  const all = async (t) => (await get(`/api/v1/rescue/coverage?minutes=3&at=${t}`)).uncovered_segments;
+  assert.equal(await all(at), (await all(iso(jam - 10 * 60000))) + 1);
+  const bad = await req(base, "GET", `/api/v1/rescue/route?${q([100, 3], [1100, 3])}&at=yesterday`);
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.error.message, /\bat\b/);
 });
