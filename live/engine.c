@@ -92,6 +92,8 @@ int live_open(const live_config *cfg, live_engine **out, ct_err *err)
         e->cfg.retention_ms = LIVE_RETENTION_MS;
     if (!e->cfg.recompute_window_ms)
         e->cfg.recompute_window_ms = LIVE_RECOMPUTE_WINDOW_MS;
+    if (!e->cfg.vitals_every_ms)
+        e->cfg.vitals_every_ms = LIVE_VITALS_EVERY_MS;
     pthread_mutex_init(&e->mu, NULL);
     live_alerts_init(&e->alerts);
     live_inc_init(&e->inc);
@@ -112,7 +114,8 @@ int live_open(const live_config *cfg, live_engine **out, ct_err *err)
                             err);
     if (!rc && live_fusion_init(&e->fus, e->reg))
         rc = ct_fail(err, CT_ENOMEM, "live: out of memory");
-    if (!rc && !(e->vitals = calloc((size_t)e->fus.nplaces, sizeof *e->vitals)))
+    if (!rc && (!(e->vitals = calloc((size_t)e->fus.nplaces, sizeof *e->vitals)) ||
+                !(e->vitals_at = calloc((size_t)e->fus.nplaces, sizeof *e->vitals_at))))
         rc = ct_fail(err, CT_ENOMEM, "live: out of memory");
     if (!rc)
         rc = live_recompute(e, err);
@@ -137,7 +140,7 @@ int live_open(const live_config *cfg, live_engine **out, ct_err *err)
             live__eval_entity(e, i, now);
     for (int p = 0; p < e->fus.nplaces; p++)
         e->fus.dirty[p] = 1;
-    live__publish_vitals(e, now);
+    live__publish_vitals(e, now, 1);
     e->last_snapshot = now;   /* first snapshot at the first tick */
     e->last_snapshot -= e->cfg.snapshot_every_ms;
     pthread_mutex_unlock(&e->mu);
@@ -156,6 +159,7 @@ void live_close(live_engine *e)
     for (int p = 0; e->vitals && p < e->fus.nplaces; p++)
         json_decref(e->vitals[p]);
     free(e->vitals);
+    free(e->vitals_at);
     live_fusion_free(&e->fus);
     live_alerts_free(&e->alerts);
     live_inc_free(&e->inc);
@@ -211,6 +215,7 @@ static json_t *state_locked(live_engine *e)
 json_t *live_state(live_engine *e)
 {
     pthread_mutex_lock(&e->mu);
+    live__publish_vitals(e, live_now(e), 1);   /* a reader sees the present */
     json_t *s = state_locked(e);
     pthread_mutex_unlock(&e->mu);
     return s;
@@ -239,6 +244,7 @@ static json_t *snapshot_locked(live_engine *e, const char *topic)
 json_t *live_snapshot(live_engine *e, const char *topic, uint64_t *seq)
 {
     pthread_mutex_lock(&e->mu);
+    live__publish_vitals(e, live_now(e), 1);
     if (seq)
         *seq = live_stream_seq(e->stream);
     json_t *out = snapshot_locked(e, topic);
@@ -255,8 +261,9 @@ int live_attach(live_engine *e, live_stream_fn fn, void *ctx)
     /* Every publish happens under e->mu, so holding it makes the seed and
      * the subscription one step: nothing falls between them. */
     pthread_mutex_lock(&e->mu);
-    uint64_t seq = live_stream_seq(e->stream);
     int64_t now = live_now(e);
+    live__publish_vitals(e, now, 1);
+    uint64_t seq = live_stream_seq(e->stream);
     for (size_t t = 0; t < sizeof topics / sizeof *topics; t++) {
         json_t *s = snapshot_locked(e, topics[t]), *v;
         const char *k;
@@ -272,12 +279,19 @@ int live_attach(live_engine *e, live_stream_fn fn, void *ctx)
     return id;
 }
 
+void live_flush(live_engine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    live__publish_vitals(e, live_now(e), 0);
+    pthread_mutex_unlock(&e->mu);
+}
+
 void live_tick(live_engine *e)
 {
     int64_t now = live_now(e);
     pthread_mutex_lock(&e->mu);
     live_fusion_freshness(&e->fus, now, e->thr->stale_periods);
-    live__publish_vitals(e, now);
+    live__publish_vitals(e, now, 1);
     live_alerts_prune(&e->alerts, now - LIVE_ALERT_KEEP_MS);
     if (now - e->last_snapshot >= e->cfg.snapshot_every_ms) {
         json_t *s = state_locked(e);

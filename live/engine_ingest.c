@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ct_progress.h"
 #include "live/clock.h"
 #include "live/ngsi.h"
 
@@ -72,13 +73,20 @@ static void eval_place(live_engine *e, int p, const json_t *vit, int64_t now)
     }
 }
 
-void live__publish_vitals(live_engine *e, int64_t now)
+/* A held place stays dirty: the next batch after its time, live_flush()
+ * or a reader publishes it. Real time, not the engine clock: the
+ * simulator's runs fast. */
+void live__publish_vitals(live_engine *e, int64_t now, int force)
 {
     live_fusion_settle(&e->fus);
+    double t = ct_now(), every = (double)e->cfg.vitals_every_ms / 1000.0;
     for (int p = 0; p < e->fus.nplaces; p++) {
         if (!e->fus.dirty[p])
             continue;
+        if (!force && every > 0 && t - e->vitals_at[p] < every)
+            continue;
         e->fus.dirty[p] = 0;
+        e->vitals_at[p] = t;
         json_t *v = live_ind_vitals_json(&e->fus.agg[p]);
         json_t *is = live__place_incident_stats(e, p);
         json_object_update(v, is);
@@ -122,7 +130,7 @@ static int fuse(live_engine *e, const live_obs *obs, int n,
         live__publish_entity(e, obs[i].ent, now);
         live__eval_entity(e, obs[i].ent, now);
     }
-    live__publish_vitals(e, now);
+    live__publish_vitals(e, now, 0);
     e->n_accepted += (uint64_t)fresh;
     e->n_duplicate += (uint64_t)(n - fresh);
     pthread_mutex_unlock(&e->mu);

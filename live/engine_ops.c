@@ -102,7 +102,7 @@ void live__incident_changed(live_engine *e, int idx, const char *actor,
     live_publish(e->stream, now, LIVE_TOPIC_INCIDENTS, x->id, j);
     building_state(e, x, now);
     mark_incident_places(e, x);
-    live__publish_vitals(e, now);
+    live__publish_vitals(e, now, 1);
 }
 
 /* Fill district, lon/lat from the building or road when the request lacks
@@ -294,6 +294,7 @@ json_t *live_alerts_list(live_engine *e, int include_cleared)
 {
     json_t *arr = json_array();
     pthread_mutex_lock(&e->mu);
+    live__publish_vitals(e, live_now(e), 1);   /* place alerts held back */
     for (int i = 0; i < e->alerts.n; i++)
         if (include_cleared || e->alerts.a[i].status != LIVE_AL_CLEARED)
             json_array_append_new(arr, live_alert_json(&e->alerts.a[i]));

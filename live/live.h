@@ -35,6 +35,10 @@
  * Long enough for every reporting period; short enough that a restart
  * after a busy day does not scan billions of rows. */
 #define LIVE_RECOMPUTE_WINDOW_MS (2LL * 3600 * 1000)
+/* The vitals of one place go out at most this often (real time). A wall
+ * reads them from across a room; at 1,000 observations/s every batch
+ * would send it 2,000 vitals messages a second and log each one. */
+#define LIVE_VITALS_EVERY_MS 250
 
 typedef struct live_config {
     const char *store_path;       /* SpatiaLite store (read-only) */
@@ -46,6 +50,7 @@ typedef struct live_config {
     int64_t snapshot_every_ms;    /* 0: 5 minutes */
     int64_t retention_ms;         /* 0: LIVE_RETENTION_MS (7 days) */
     int64_t recompute_window_ms;  /* 0: LIVE_RECOMPUTE_WINDOW_MS (2 h) */
+    int64_t vitals_every_ms;      /* 0: LIVE_VITALS_EVERY_MS; < 0: every batch */
     int period_s[LIVE_NKINDS];    /* reporting period per kind (0: default;
                                      water stations keep the store's) */
 } live_config;
@@ -61,6 +66,7 @@ typedef struct live_engine {
     live_alerts alerts;
     live_incidents inc;
     json_t **vitals;              /* last published vitals per place */
+    double *vitals_at;            /* when they went out (ct_now() seconds) */
     json_t *buildings;            /* building id -> live state */
     int64_t started, last_snapshot, last_prune;
     uint64_t n_accepted, n_duplicate, n_rejected;
@@ -88,6 +94,9 @@ int live_ingest_obs(live_engine *e, const live_obs *obs, int n, int *n_new,
 
 /* Housekeeping at the engine clock: freshness, vitals, snapshot, pruning. */
 void live_tick(live_engine *e);
+/* Publish the vitals the rate limit held back whose time has come (cheap
+ * when none are: the server calls it every LIVE_VITALS_EVERY_MS). */
+void live_flush(live_engine *e);
 /* Recompute the whole live state from the history (also done at open). */
 int live_recompute(live_engine *e, ct_err *err);
 
@@ -146,7 +155,9 @@ int live_state_at(live_engine *e, int64_t at, json_t **out, ct_err *err);
 /* ---- internal, shared by the engine's files ---- */
 void live__publish_entity(live_engine *e, int ent, int64_t now);
 void live__eval_entity(live_engine *e, int ent, int64_t now);
-void live__publish_vitals(live_engine *e, int64_t now);
+/* force: also the places the rate limit holds back (readers, incidents,
+ * the tick); otherwise only those whose time has come. */
+void live__publish_vitals(live_engine *e, int64_t now, int force);
 void live__alert_changed(live_engine *e, int idx, int change, const live_rule *r,
                          int64_t now);
 void live__incident_changed(live_engine *e, int idx, const char *actor,

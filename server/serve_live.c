@@ -124,11 +124,20 @@ static int nap(int ms)
     return s;
 }
 
+/* Housekeeping once a second; in between, the vitals the rate limit
+ * held back go out when their time comes. */
 static void *tick_thread(void *arg)
 {
     (void)arg;
-    while (!nap(1000))
-        live_tick(L.e);
+    int n = 0;
+    while (!nap(LIVE_VITALS_EVERY_MS)) {
+        if (++n * LIVE_VITALS_EVERY_MS >= 1000) {
+            n = 0;
+            live_tick(L.e);
+        } else {
+            live_flush(L.e);
+        }
+    }
     return NULL;
 }
 

@@ -99,8 +99,10 @@ static inline live_engine *fx_engine(const char *store, const char *hist, int ke
     live_engine *e;
     if (!keep)
         fx_rm_history(hist);
+    /* vitals at every batch: the cases count the messages of each ingest
+     * (test_live_history.c has the rate limit's own case) */
     live_config cfg = {.store_path = store, .history_path = hist,
-                       .clock = fx_clock, .sync_normal = 1};
+                       .clock = fx_clock, .sync_normal = 1, .vitals_every_ms = -1};
     if (live_open(&cfg, &e, &err)) {
         printf("# fixture engine: %s\n", err.msg);
         return NULL;

@@ -415,6 +415,45 @@ static void test_failed_commit_is_not_acknowledged(void)
     live_close(e);
 }
 
+static int fx_place(const live_engine *e, const char *district)
+{
+    for (int d = 0; d < e->reg->nd; d++)
+        if (!strcmp(e->reg->dists[d].id, district))
+            return d;
+    return 0;
+}
+
+/* With the rate limit, a place's vitals wait for their time; live_flush()
+ * keeps them waiting until then, a reader gets them at once. */
+static void test_vitals_rate_limited_until_read(void)
+{
+    fx_now = FX_T0;
+    fx_rm_history(HIST);
+    live_config cfg = {.store_path = STORE, .history_path = HIST, .clock = fx_clock,
+                       .sync_normal = 1, .vitals_every_ms = 3600 * 1000};
+    live_engine *e = NULL;
+    ct_err err;
+    UT_EQ_INT(live_open(&cfg, &e, &err), CT_OK);
+    if (!e)
+        return;
+    UT_EQ_INT(live_hist_flush(e->hist, &err), CT_OK);
+    long v0 = count_rows(HIST, D2_VITALS);
+    fx_now = FX_T0 + 60000;
+    json_decref(fx_ingest(e, "[{\"entity\": \"r3\", \"time\": 1780300860000,"
+                             " \"values\": {\"speed_kmh\": 5}}]"));
+    live_flush(e);   /* an hour has not passed: still held */
+    UT_EQ_INT(live_hist_flush(e->hist, &err), CT_OK);
+    UT_EQ_INT(count_rows(HIST, D2_VITALS), v0);
+    UT_EQ_INT(e->fus.dirty[fx_place(e, "d2")], 1);
+    /* a reader sees the present: the held vitals go out first */
+    json_t *v = live_snapshot(e, LIVE_TOPIC_VITALS, NULL);
+    json_decref(v);
+    UT_EQ_INT(live_hist_flush(e->hist, &err), CT_OK);
+    UT_EQ_INT(count_rows(HIST, D2_VITALS), v0 + 1);
+    UT_EQ_INT(e->fus.dirty[fx_place(e, "d2")], 0);
+    live_close(e);
+}
+
 int main(void)
 {
     if (fx_store(STORE))
@@ -426,6 +465,7 @@ int main(void)
     UT_RUN(test_prune_downsamples_and_series_averages);
     UT_RUN(test_indicator_series_and_state_at);
     UT_RUN(test_changes_ride_with_the_next_commit);
+    UT_RUN(test_vitals_rate_limited_until_read);
     UT_RUN(test_stream_sequence_continues_after_restart);
     UT_RUN(test_open_failures_name_the_file);
     UT_RUN(test_failed_commit_is_not_acknowledged);
