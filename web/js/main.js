@@ -14,7 +14,7 @@ import { initPanels, setDistricts, setDistrict, getDistrict, resize } from './pa
 import { initEffect } from './effect-panel.js';
 import { initReplay } from './replay.js';
 import { initTour, toggle as toggleTour, stop as stopTour } from './tour.js';
-import { clock, el, num } from './format.js';
+import { clock, dateTime, duration, el, num } from './format.js';
 
 const $ = (id) => document.getElementById(id);
 let cityBox = null;
@@ -97,10 +97,54 @@ function drill(d, fly = true) {
 }
 
 const TOPIC_OF = { roads: 'traffic', car_parks: 'parking', water_stations: 'water', incidents: 'incidents' };
+const PAST_TOPICS = new Set(['traffic', 'parking', 'water']);
+// fields of the past-state answer shown in words, not as rows
+const PAST_META = new Set(['kind', 'at', 'window_s', 'age_s', 'history', 'note', 't']);
+let shown = null;             // the road / car park / station whose details are open
+let pickSeq = 0;              // a later pick wins over a slower earlier fetch
+
+// The rows of an entity's state: live from the live state; in replay, as
+// it was at the replayed moment (the replayed state has no per-entity
+// topics: GET /api/v1/entities/{id}/state?at=T reads the observations).
+async function stateRows(ref) {
+  const topic = TOPIC_OF[ref.layer];
+  const at = state.replayAt();
+  if (at === null || !PAST_TOPICS.has(topic)) return Object.entries(state.entity(topic, ref.id) ?? {});
+  const rows = [[t('f.at'), dateTime(at)]];
+  let past = null;
+  try {
+    const r = await fetch(`/api/v1/entities/${encodeURIComponent(ref.id)}/state?at=${encodeURIComponent(new Date(at).toISOString())}`);
+    if (r.ok) past = await r.json();
+    else console.warn(`details: the past state of ${ref.id} answered ${r.status}`);
+  } catch { /* shown as no data */ }
+  if (!past || past.history === 'none') return [...rows, [t('f.live'), t('past.none')]];
+  rows.push(...Object.entries(past).filter(([k]) => !PAST_META.has(k)), [t('f.seen'), dateTime(Date.parse(past.t))]);
+  if (past.stale) rows.push([t('f.live'), t('past.stale', { age: duration(past.age_s) })]);
+  if (past.history === '5min') rows.push([t('f.live'), t('past.bucket')]);
+  return rows;
+}
+
+// Details of a road, car park, station or incident (its item and state).
+async function showEntity(ref) {
+  const seq = ++pickSeq;
+  shown = ref;
+  let props = {};
+  try {
+    const r = await fetch(`/api/v1/items/${encodeURIComponent(ref.id)}`);
+    if (r.ok) props = (await r.json()).properties ?? {};
+  } catch { /* state only */ }
+  const stateOf = await stateRows(ref);
+  if (seq !== pickSeq) return;
+  const rows = [[t('f.id'), ref.id], [t('f.layer'), t(`layer.${ref.layer}`)], [t('f.kind'), props.kind], ...stateOf];
+  showDetails(nameOf(props) || ref.id, rows);
+  $('details').dataset.at = state.isReplay() ? String(state.replayAt()) : '';
+}
 
 async function onPick(pos, picked) {
   const b = featureInfo(picked);
   if (b) {
+    shown = null;
+    pickSeq++;
     select(b.id);
     const bState = state.entity('buildings', b.id);
     showDetails(b.name || b.id, [[t('f.id'), b.id], [t('f.kind'), buildingKind(b.kind)], [t('f.height'), b.height && `${num(b.height, 1)} m`],
@@ -111,15 +155,7 @@ async function onPick(pos, picked) {
   if (ref && ref.layer && ref.id) {
     // the rescue map opens on the incident last picked on the wall
     if (ref.layer === 'incidents') $('btn-rescue').href = `/rescue?incident=${encodeURIComponent(ref.id)}`;
-    const liveState = state.entity(TOPIC_OF[ref.layer], ref.id) ?? {};
-    let props = {};
-    try {
-      const r = await fetch(`/api/v1/items/${encodeURIComponent(ref.id)}`);
-      if (r.ok) props = (await r.json()).properties ?? {};
-    } catch { /* live values only */ }
-    const rows = [[t('f.id'), ref.id], [t('f.layer'), t(`layer.${ref.layer}`)], [t('f.kind'), props.kind]];
-    for (const [k, v] of Object.entries(liveState)) rows.push([k, v]);
-    showDetails(nameOf(props) || ref.id, rows);
+    await showEntity(ref);
     return;
   }
   const ll = pickLonLat(pos);
@@ -158,12 +194,16 @@ async function main() {
       else setVisible(cb.dataset.layer, cb.checked);
     });
   }
-  $('details-close').addEventListener('click', () => { $('details').classList.add('hidden'); select(null); });
+  $('details-close').addEventListener('click', () => { $('details').classList.add('hidden'); shown = null; select(null); });
   $('btn-city').addEventListener('click', () => drill(null));
   initTour({ idle_s: cfg.tour.idle_s, dwell_s: cfg.tour.dwell_s, districts: districtList,
     show: (d) => drill(d), onState: (on) => $('btn-tour').classList.toggle('on', on) });
   $('btn-tour').addEventListener('click', () => toggleTour());
-  await initReplay(() => renderStatus());
+  // an open road / car park / station follows the replayed moment (or live)
+  await initReplay(() => {
+    renderStatus();
+    if (shown && !$('details').classList.contains('hidden')) showEntity(shown);
+  });
   window.addEventListener('resize', () => { resize(); rescale(); requestRender(); });
   document.body.dataset.ready = '1';
 }

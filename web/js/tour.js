@@ -10,7 +10,12 @@ export function initTour(o) {
   // o: {idle_s, dwell_s, districts: () => [...], show: (districtOrNull) => void, onState: (bool) => void}
   opts = o;
   const reset = (ev) => {
-    if (ev?.target?.closest?.('#btn-tour')) return;   // the button toggles by itself
+    // the button toggles by itself (a press, or Enter / Space while it has
+    // the focus); any other key stops the tour even then (it kept running
+    // after a click on the button left the focus there)
+    const own = ev?.target?.closest?.('#btn-tour') &&
+      (ev.type === 'pointerdown' || ev.key === 'Enter' || ev.key === ' ');
+    if (own) return;
     if (running) stop();
     clearTimeout(idleTimer);
     if (opts.idle_s > 0) idleTimer = setTimeout(start, opts.idle_s * 1000);
