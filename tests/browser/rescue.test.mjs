@@ -13,7 +13,10 @@
 // Chinese; the coverage areas drawn (the station's, the uncovered part);
 // the wall replaying a time before the dispatch shows the evaluation as
 // of then; the flow goes on to verification and closure from the page's
-// buttons, all audited.
+// buttons, all audited. /rescue without an incident lists the open ones
+// (newest first, Chinese and English); the wall's rescue button during a
+// replay opens the incident as it was then, its plan under the traffic of
+// then, read only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -221,6 +224,49 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     assert.equal((await page.locator('#p-plan h2').textContent()).trim(), 'Recommended fire stations');
     assert.equal((await page.locator('#inc-state').textContent()).trim(), 'Closed');
     assert.deepEqual(problems.offOrigin, []);
+    assert.deepEqual(problems.errors, []);
+
+    // /rescue naming no incident: the open ones to pick from, newest
+    // first, Chinese first with English (whatever the page's language),
+    // big rows; the closed one is not among them
+    const more = [];
+    for (const [kind, what] of [['accident', '测试事故 A'], ['fire', '测试火情 B']]) {
+      const c = await api(srv.url, 'POST', '/api/v1/incidents', { kind, lon: place.lon, lat: place.lat, description: what }, token);
+      assert.equal(c.status, 201, c.text);
+      more.push(c.json.id);
+    }
+    await page.goto(`${srv.url}rescue`, { timeout: 60000 });
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+    const links = page.locator('#pick-list a.pick-link');
+    assert.deepEqual(await links.evaluateAll((as) => as.map((a) => a.dataset.id)), [more[1], more[0]]);
+    assert.equal((await links.first().locator('.pick-kind').textContent()).trim(), '火灾 Fire');
+    assert.equal((await links.first().locator('.pick-state').textContent()).trim(), '受理 Intake');
+    assert.equal(await links.first().getAttribute('href'), `/rescue?incident=${encodeURIComponent(more[1])}`);
+    assert.ok(parseFloat(await links.first().evaluate((a) => getComputedStyle(a).fontSize)) >= 28, 'readable from afar (2rem: 30 px at 1080p)');
+    fs.writeFileSync(L.artifact('rescue-pick.png'), await page.screenshot({ timeout: T }));
+    // the wall's rescue button during a replay carries the replayed time;
+    // picked there, the rescue map shows the incident as it was then (not
+    // yet dispatched), the plan under the traffic of then, read only
+    const then = new Date(intake + 500).toISOString();
+    await wall.page.evaluate((at) => window.citytwin.state.startReplay(at, {}), intake + 500);
+    await wall.page.focus('#btn-rescue');
+    const href = await wall.page.locator('#btn-rescue').getAttribute('href');
+    assert.equal(new URL(href, srv.url).searchParams.get('at'), then, href);
+    await wall.page.evaluate(() => window.citytwin.state.endReplay());
+    await page.goto(new URL(href, srv.url).href, { timeout: 60000 });
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
+    assert.deepEqual(await links.evaluateAll((as) => as.map((a) => a.dataset.id)), [id], 'open at that time');
+    await Promise.all([page.waitForURL(/[?&]incident=/, { timeout: 60000 }), links.first().click()]);
+    await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 120000 });
+    assert.equal(new URL(page.url()).searchParams.get('incident'), id);
+    assert.equal(await page.locator('#inc-state').getAttribute('data-state'), 'intake');
+    assert.equal(await page.locator('#asof').getAttribute('data-at'), then);
+    assert.ok(await page.locator('#asof').isVisible());
+    assert.equal(await page.locator('#btn-live').getAttribute('href'), `/rescue?incident=${encodeURIComponent(id)}`);
+    assert.equal(await page.evaluate(() => window.citytwin.plan()?.at), then);
+    assert.ok(await page.locator('#plan li.station button.dispatch').count() >= 1);
+    for (const b of await page.locator('#plan li.station button.dispatch').all()) assert.equal(await b.isDisabled(), true);
+    fs.writeFileSync(L.artifact('rescue-replay.png'), await page.screenshot({ timeout: T }));
     assert.deepEqual(problems.errors, []);
   } finally {
     await wall.context.close();

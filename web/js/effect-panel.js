@@ -7,7 +7,8 @@
 // live state): at once, then at most once a second. During a replay
 // (replay.js, state.isReplay()) the figures are those as of the replayed
 // time (?at=T, the incidents as they were then) and the head says so.
-// Owns only the #effect-panel element.
+// Owns the #effect-panel element; also puts the replayed time on the
+// wall's rescue button (#btn-rescue) while replaying.
 /* global echarts */
 import * as state from './state.js';
 import { t, onLang } from './i18n.js';
@@ -139,7 +140,21 @@ export function resize() { chart?.resize(); }
 
 // Start: one load now, then again whenever an incident changes (a replay
 // starting, moving or ending changes every topic).
+// The wall's rescue button during a replay opens the rescue map as of the
+// replayed time (?at=: the incident, plan and coverage of then); live, it
+// drops the time. Rewritten on the click, whoever set the href.
+function rescueLinkAt() {
+  const a = $('btn-rescue');
+  if (!a) return;
+  const u = new URL(a.getAttribute('href') || '/rescue', location.origin);
+  if (state.isReplay()) u.searchParams.set('at', new Date(state.replayAt()).toISOString());
+  else u.searchParams.delete('at');
+  a.setAttribute('href', u.pathname + u.search);
+}
+
 export function initEffect() {
+  $('btn-rescue')?.addEventListener('click', rescueLinkAt, true);
+  $('btn-rescue')?.addEventListener('focus', rescueLinkAt);
   if (!$('effect-panel')) return;
   state.onChange((topic) => { if (topic === 'incidents') schedule(); });
   onLang(() => { if (data) render(); });

@@ -1,10 +1,13 @@
 // web/js/rescue.js: start-up of the rescue map (/rescue, docs/DASHBOARD.md).
 // Which incident: ?incident=ID, else ?lon=&lat= (a point, no dispatch),
-// else the newest open incident. Then the 3D city (map.js, tiles.js), the
-// plan, nearest resources and building context from the rescue API, the
-// coverage overlay on demand, dispatch with an operator token kept in
-// sessionStorage, and the live connection (live.js): another screen's
-// change to the incident reaches this one.
+// else a list of the open incidents to pick from (rescue-pick.js). Then
+// the 3D city (map.js, tiles.js), the plan, nearest resources and building
+// context from the rescue API, the coverage overlay on demand, dispatch
+// with an operator token kept in sessionStorage, and the live connection
+// (live.js): another screen's change to the incident reaches this one.
+// ?at=T (the wall's rescue button during a replay): the incident as it was
+// at T, the plan and coverage under the traffic of T (the API's at=), read
+// only, with a "replay as of" badge and a way back to live.
 import { loadConfig } from './config.js';
 import { initLang, toggleLang, currentLang, t, onLang, apply, nameOf } from './i18n.js';
 import * as state from './state.js';
@@ -14,12 +17,19 @@ import { addTiles, select } from './tiles.js';
 import { clock, toMs } from './format.js';
 import * as draw from './rescue-draw.js';
 import * as panel from './rescue-panel.js';
+import { showPicker } from './rescue-pick.js';
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = 'citytwin.operator_token';
 let inc = null;               // the incident (GET /api/v1/incidents/{id}), or null for a point
 let point = null;             // {lon, lat}
 let plan = null, planErr = null, near = null, nearErr = null, ctx = null, ctxErr = null;
+
+const Q = new URLSearchParams(location.search);
+// a replay's time (ISO 8601 or epoch ms), as ISO for the API; null: live
+const AT_MS = Q.get('at') ? toMs(/^\d+$/.test(Q.get('at')) ? Number(Q.get('at')) : Q.get('at')) : null;
+const AT = Number.isFinite(AT_MS) ? new Date(AT_MS).toISOString() : null;
+const atQ = AT ? `&at=${encodeURIComponent(AT)}` : '';
 
 const token = () => { try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; } };
 
@@ -31,25 +41,25 @@ async function getJson(url) {
   return body;
 }
 
+// The incident of ?incident= (as it was at the replay's time), or null.
 async function findIncident() {
-  const q = new URLSearchParams(location.search);
-  const id = q.get('incident');
-  if (id) return getJson(`/api/v1/incidents/${encodeURIComponent(id)}`);
-  if (q.has('lon') && q.has('lat')) return null;
-  const list = (await getJson('/api/v1/incidents?open=1')).incidents ?? [];
-  if (!list.length) return null;
-  const newest = list.reduce((a, b) => ((toMs(b.times?.intake) ?? 0) > (toMs(a.times?.intake) ?? 0) ? b : a));
-  return getJson(`/api/v1/incidents/${encodeURIComponent(newest.id)}`);
+  const id = Q.get('incident');
+  if (!id) return null;
+  if (!AT) return getJson(`/api/v1/incidents/${encodeURIComponent(id)}`);
+  const past = (await getJson(`/api/v1/state?at=${encodeURIComponent(AT)}`)).incidents?.[id];
+  if (!past) throw new Error(t('rescue.notyet', { id, t: clock(AT_MS, false) }));
+  return past;
 }
 
-const canAct = () => Boolean(inc && token());
+// nothing is sent from the past
+const canAct = () => Boolean(inc && token() && !AT);
 
 function renderAll() {
   panel.renderIncident(inc, act, canAct());
   panel.renderPlan(plan, inc, dispatch, canAct(), planErr);
   panel.renderNearest(near, nearErr);
   panel.renderContext(ctx, ctxErr);
-  $('token-state').textContent = token() ? t('rescue.operator') : t('rescue.readonly');
+  $('token-state').textContent = AT ? t('rescue.replay_ro') : token() ? t('rescue.operator') : t('rescue.readonly');
   $('token').placeholder = t('rescue.token.ph');
 }
 
@@ -100,7 +110,7 @@ async function refreshIncident() {
 // (times, audit) when ours changed, at most twice a second.
 let pending = null;
 function onLive(topic, ids) {
-  if (topic !== 'incidents' || !inc) return;
+  if (topic !== 'incidents' || !inc || AT) return;
   if (ids && !ids.includes(inc.id)) return;
   const s = state.entity('incidents', inc.id);
   const arrived = (x) => (x.assignments ?? []).filter((u) => u.arrived).length;
@@ -112,7 +122,7 @@ function onLive(topic, ids) {
 async function loadAround() {
   const { lon, lat } = point;
   const qs = `lon=${lon}&lat=${lat}`;
-  const [p, n, c] = await Promise.allSettled([getJson(`/api/v1/rescue/plan?${qs}&k=3`),
+  const [p, n, c] = await Promise.allSettled([getJson(`/api/v1/rescue/plan?${qs}&k=3${atQ}`),
     getJson(`/api/v1/rescue/nearest?${qs}&k=3`), getJson(`/api/v1/rescue/context?${qs}&radius=200&limit=40`)]);
   if (p.status === 'fulfilled') plan = p.value; else planErr = p.reason.message;
   if (n.status === 'fulfilled') near = n.value; else nearErr = n.reason.message;
@@ -129,8 +139,8 @@ async function showCoverage(minutes = 5) {
   delete document.body.dataset.coverage;
   const best = plan?.candidates?.[0];
   try {
-    const [all, one] = await Promise.all([getJson(`/api/v1/rescue/coverage?minutes=${minutes}&area=1`),
-      best ? getJson(`/api/v1/rescue/coverage?minutes=${minutes}&station=${encodeURIComponent(best.id)}`) : null]);
+    const [all, one] = await Promise.all([getJson(`/api/v1/rescue/coverage?minutes=${minutes}&area=1${atQ}`),
+      best ? getJson(`/api/v1/rescue/coverage?minutes=${minutes}&station=${encodeURIComponent(best.id)}${atQ}`) : null]);
     if (seq !== covSeq) return;
     draw.drawCoverage(all.uncovered);
     draw.drawArea('uncovered', all.uncovered_area);
@@ -193,14 +203,23 @@ async function main() {
   });
   $('token').addEventListener('keydown', (e) => { if (e.key === 'Enter') $('btn-token').click(); });
 
+  if (AT) {   // a replay: say so in the head, and lead back to live
+    const asof = () => { $('asof').textContent = t('rescue.asof', { t: clock(AT_MS, false) }); };
+    asof();
+    onLang(asof);
+    $('asof').classList.remove('hidden');
+    $('asof').dataset.at = AT;
+    const back = new URLSearchParams(location.search);
+    back.delete('at');
+    $('btn-live').href = `/rescue${back.toString() ? `?${back}` : ''}`;
+    $('btn-live').classList.remove('hidden');
+  }
   inc = await findIncident();
-  const q = new URLSearchParams(location.search);
-  const num = (k) => (q.get(k) ? Number(q.get(k)) : NaN);
+  const num = (k) => (Q.get(k) ? Number(Q.get(k)) : NaN);
   point = inc ? { lon: inc.lon, lat: inc.lat } : { lon: num('lon'), lat: num('lat') };
   if (!Number.isFinite(point.lon) || !Number.isFinite(point.lat)) {
-    $('msg').textContent = t('rescue.noincident');
-    $('msg').classList.remove('hidden');
     renderAll();
+    await showPicker(AT);   // no incident named: pick one
     document.body.dataset.ready = '1';
     return;
   }
