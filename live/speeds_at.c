@@ -1,8 +1,10 @@
 /* live/speeds_at.c: road speeds at a past time (see speeds_at.h). One
  * range read of the raw observations over the staleness window before the
- * time (primary key: time first), keeping per road the newest speed and
- * the newest observation of any kind, as the live fusion does; then the
- * same staleness rule as live_fusion_freshness. */
+ * time, newest first (primary key: time first), keeping per road the
+ * newest speed and the newest observation of any kind, as the live fusion
+ * does; it stops once every road has its speed (a busy history: one
+ * reading per road a second would otherwise mean millions of rows); then
+ * the same staleness rule as live_fusion_freshness. */
 #include "live/speeds_at.h"
 
 #include <stdlib.h>
@@ -16,9 +18,13 @@ int live_speeds_at(live_engine *e, int64_t at, float *kmh, ct_err *err)
     double periods = e->thr->stale_periods;
     pthread_mutex_unlock(&e->mu);
     int64_t window = 0;   /* the longest silence a road may keep */
+    int roads = 0, found = 0;
     for (int i = 0; i < reg->n; i++)
-        if (reg->ents[i].kind == LIVE_ROAD && reg->ents[i].period_s * periods * 1000 > window)
-            window = (int64_t)(reg->ents[i].period_s * periods * 1000);
+        if (reg->ents[i].kind == LIVE_ROAD) {
+            roads++;
+            if (reg->ents[i].period_s * periods * 1000 > window)
+                window = (int64_t)(reg->ents[i].period_s * periods * 1000);
+        }
     if (window <= 0)
         return 0;
     int64_t *last = calloc((size_t)reg->n + 1, sizeof *last);   /* any value */
@@ -32,26 +38,27 @@ int live_speeds_at(live_engine *e, int64_t at, float *kmh, ct_err *err)
     int slot = live_obs_value_slot(LIVE_ROAD, "speed_kmh");
     int rc = live_hist_reader(e->hist, &db, err);
     if (!rc && sqlite3_prepare_v2(db, "SELECT entity, t, v0, v1, v2, v3 FROM obs "
-                                  "WHERE t > ? AND t <= ?", -1, &st, NULL) != SQLITE_OK)
+                                  "WHERE t > ? AND t <= ? ORDER BY t DESC", -1, &st, NULL) != SQLITE_OK)
         rc = ct_fail(err, CT_EIO, "history: %s (reading speeds at %lld)",
                      sqlite3_errmsg(db), (long long)at);
     if (!rc) {
         sqlite3_bind_int64(st, 1, at - window);
         sqlite3_bind_int64(st, 2, at);
-        int s;
-        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int s = SQLITE_DONE;
+        while (found < roads && (s = sqlite3_step(st)) == SQLITE_ROW) {
             int ent = live_ents_find(reg, (const char *)sqlite3_column_text(st, 0));
             if (ent < 0 || reg->ents[ent].kind != LIVE_ROAD)
                 continue;
-            int64_t t = sqlite3_column_int64(st, 1);
-            if (t > last[ent])
+            int64_t t = sqlite3_column_int64(st, 1);   /* newest first */
+            if (!last[ent])
                 last[ent] = t;
-            if (slot >= 0 && sqlite3_column_type(st, 2 + slot) != SQLITE_NULL && t > vt[ent]) {
+            if (slot >= 0 && !vt[ent] && sqlite3_column_type(st, 2 + slot) != SQLITE_NULL) {
                 vt[ent] = t;
                 kmh[ent] = (float)sqlite3_column_double(st, 2 + slot);
+                found++;
             }
         }
-        if (s != SQLITE_DONE)
+        if (found < roads && s != SQLITE_DONE)
             rc = ct_fail(err, CT_EIO, "history: %s (reading speeds at %lld)",
                          sqlite3_errmsg(db), (long long)at);
     }
