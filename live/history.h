@@ -119,6 +119,14 @@ int live_hist_entity_at(live_hist *h, const char *entity, int64_t from,
                         int64_t at, int64_t fill_ms, live_obs *out, int *bucket,
                         ct_err *err);
 
+/* Every entity's values as they stood at time at, in one range read of
+ * the raw rows in [from, at] (newest first): out[i] (reg->n entries) gets
+ * entity i's newest row time (0: none in the range) and per value slot
+ * its newest value, filled only from rows no more than fill_ms[kind]
+ * before that newest row (as live_hist_entity_at does). */
+int live_hist_all_at(live_hist *h, int64_t from, int64_t at,
+                     const int64_t fill_ms[LIVE_NKINDS], live_obs *out, ct_err *err);
+
 /* Stored incidents (JSON objects), for the engine to restore at start. */
 int live_hist_load_incidents(live_hist *h, json_t **out, ct_err *err);
 /* The audit trail of one incident: [{t, actor, action, detail}]. */

@@ -376,3 +376,46 @@ int live_hist_entity_at(live_hist *h, const char *entity, int64_t from,
     sqlite3_close(db);
     return rc;
 }
+
+int live_hist_all_at(live_hist *h, int64_t from, int64_t at,
+                     const int64_t fill_ms[LIVE_NKINDS], live_obs *out, ct_err *err)
+{
+    const live_registry *reg = h->reg;
+    memset(out, 0, (size_t)reg->n * sizeof *out);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int rc = live_hist_reader(h, &db, err);
+    if (rc)
+        return rc;
+    rc = prep(db, "SELECT entity, t, v0, v1, v2, v3 FROM obs WHERE t BETWEEN ?1 AND ?2"
+                  " ORDER BY t DESC", &st, err);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, from);
+        sqlite3_bind_int64(st, 2, at);
+        int s;
+        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+            int e = live_ents_find(reg, (const char *)sqlite3_column_text(st, 0));
+            if (e < 0)
+                continue;   /* an entity the store no longer has */
+            live_obs *o = &out[e];
+            int64_t t = sqlite3_column_int64(st, 1);
+            if (!o->t) {
+                o->t = t;
+                o->ent = e;
+            } else if (t < o->t - fill_ms[reg->ents[e].kind]) {
+                continue;
+            }
+            for (int k = 0; k < LIVE_NVAL; k++)
+                if (!(o->mask & (1u << k)) && sqlite3_column_type(st, 2 + k) != SQLITE_NULL) {
+                    o->v[k] = sqlite3_column_double(st, 2 + k);
+                    o->mask |= 1u << k;
+                }
+        }
+        if (s != SQLITE_DONE)
+            rc = ct_fail(err, CT_EIO, "history: %s (reading every entity at %lld)",
+                         sqlite3_errmsg(db), (long long)at);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return rc;
+}

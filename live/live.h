@@ -140,9 +140,18 @@ json_t *live_entity_state(live_engine *e, const char *id);
  * live_entity_state() plus "at", "window_s" (the kind's freshness window:
  * stale_periods x its period), "age_s", "history" ("raw", "5min" for a
  * pruned past, "none") and, when stale or absent, a "note" saying why.
- * CT_ENOTFOUND for an unknown id, CT_EINVAL for a time after the clock. */
+ * CT_ENOTFOUND for an unknown id, CT_EINVAL for a time after the clock
+ * (engine_past.c). */
 int live_entity_state_at(live_engine *e, const char *id, int64_t at,
                          json_t **out, ct_err *err);
+/* The observed topics named by kinds (bit 1 << LIVE_ROAD etc.) as they
+ * stood at time at, added to state as {topic: {id: state}} in the shape
+ * live_snapshot() gives: every entity observed within its kind's longest
+ * freshness window before at, "stale" by its own; silent ones are left
+ * out (no data, as live). One range read of the raw observations
+ * (engine_past.c). CT_EINVAL for a time after the clock. */
+int live_topics_at(live_engine *e, int64_t at, unsigned kinds, json_t *state,
+                   ct_err *err);
 /* Counters for a health endpoint: accepted, duplicates, rejected,
  * commits, stream seq and epoch, entities per kind. */
 json_t *live_stats(live_engine *e);

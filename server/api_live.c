@@ -1,5 +1,6 @@
 /* server/api_live.c: the live city's reads: GET /api/v1/history (series),
- * /api/v1/state (now, or ?at=T as it was: replay), /api/v1/vitals (city
+ * /api/v1/state (now, or ?at=T as it was: replay; &topics= adds the road,
+ * car park and station states then), /api/v1/vitals (city
  * and districts), /api/v1/entities/{id}/state (now, or ?at=T: one entity
  * as it was), /api/v1/live (counters).
  * Open to everyone unless --require-token (viewer role). */
@@ -47,6 +48,27 @@ static int step_param(const char *s, int64_t *ms, ct_err *err)
                        "(seconds, or with ms, s, m, h, d)", s);
     *ms = v * unit;
     return CT_OK;
+}
+
+/* topics=traffic,parking,water (the observed kinds' topic names) -> kind
+ * bits, for the replay of the map's layers. */
+static int topic_kinds(const char *list, unsigned *kinds, ct_err *err)
+{
+    *kinds = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        int k = 0;
+        while (k < LIVE_AREA && (strlen(live_kind_topic(k)) != len ||
+                                 strncmp(p, live_kind_topic(k), len)))
+            k++;
+        if (k == LIVE_AREA)
+            return ct_fail(err, CT_EINVAL, "topics: '%.*s' is not an observed topic "
+                           "(traffic, parking, water)", (int)(len > 40 ? 40 : len), p);
+        *kinds |= 1u << k;
+        p += len + (p[len] == ',');
+    }
+    return *kinds ? CT_OK : ct_fail(err, CT_EINVAL, "topics is empty (traffic, "
+                                    "parking, water)");
 }
 
 static live_engine *reader(http_req *r)
@@ -99,15 +121,21 @@ int api_state(http_req *r)
     live_engine *e = reader(r);
     if (!e)
         return r->status;
-    static const char *const allowed[] = {"at", NULL};
-    http_qparam q[2];
+    static const char *const allowed[] = {"at", "topics", NULL};
+    http_qparam q[3];
     char buf[256];
     ct_err err;
     ct_err_clear(&err);
-    int n = http_query_parse(r, allowed, q, 2, buf, sizeof buf, &err);
+    int n = http_query_parse(r, allowed, q, 3, buf, sizeof buf, &err);
     if (n < 0)
         return http_reply_ct(r, &err);
     const char *at = http_query_get(q, n, "at");
+    const char *topics = http_query_get(q, n, "topics");
+    unsigned kinds = 0;
+    if (topics && (!at || topic_kinds(topics, &kinds, &err)))
+        return at ? http_reply_ct(r, &err)
+                  : http_reply_error(r, 400, "topics= goes with at= (replay); the "
+                                     "live entity topics come through the push");
     if (!at) {
         json_t *st = live_state(e);
         if (st)
@@ -117,8 +145,11 @@ int api_state(http_req *r)
     int64_t t = 0;
     json_t *out = NULL;
     if (time_param("at", at, live_now(e), &t, &err) ||
-        live_state_at(e, t, &out, &err))
+        live_state_at(e, t, &out, &err) ||
+        (kinds && live_topics_at(e, t, kinds, out, &err))) {
+        json_decref(out);
         return http_reply_ct(r, &err);
+    }
     return http_reply_json(r, 200, out);
 }
 

@@ -9,9 +9,9 @@
 //  3. map-click drill-down: from the whole city, a click on open ground in
 //     the other district drills into it (camera, panels);
 //  4. a click on a road shows its panel with its live state; in replay the
-//     open panel switches to the road as it was then, and a car park
-//     clicked in replay shows its past occupancy, not the live one; back
-//     to live, the live values again.
+//     open panel switches to the road as it was then and the map draws
+//     it in its colour then; a car park clicked in replay shows its past
+//     occupancy, not the live one; back to live, the live values again.
 // Positions on screen come from Cesium's own projection of known
 // coordinates (tests/browser/lib.mjs LIVE_ITEMS, the fixture buildings).
 // Software WebGL is slow here: generous timeouts, no timing assertions.
@@ -53,6 +53,19 @@ async function clickMap(page, box, pt, what) {
   assert.equal(tag, 'CANVAS', `${what}: the map is not covered at that point`);
   await page.mouse.click(pt.x, pt.y);
 }
+
+// The colour (r,g,b; alpha says stale or not) the page draws an item in,
+// and a CSS colour the same way, both through Cesium's parser.
+const rgbOf = (page, css) => page.evaluate((c) => {
+  const x = window.Cesium.Color.fromCssColorString(c);
+  return [x.red, x.green, x.blue].map((v) => Math.round(v * 255)).join(',');
+}, css);
+const drawnAs = (page, layer, id, rgb) => page.waitForFunction(([l, i, rgb]) => {
+  const c = window.citytwin.layers.colourOf(l, i);
+  if (!c) return false;
+  const x = window.Cesium.Color.fromCssColorString(c);
+  return [x.red, x.green, x.blue].map((v) => Math.round(v * 255)).join(',') === rgb;
+}, [layer, id, rgb], { timeout: 60000, polling: 200 });
 
 // The camera's position once a flight has ended (two samples a second apart agree).
 async function cameraAtRest(page) {
@@ -150,6 +163,9 @@ test('tour, building picking, map-click drill-down, a road and a car park live a
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.accepted, 4, r.text);
     await waitFor(page, ([id]) => window.citytwin.state.entity('traffic', id)?.speed_kmh === 70, [rid]);
+    const levels = await page.evaluate(() => window.citytwin.config().style.road_levels);
+    const smooth = await rgbOf(page, levels.smooth), moderate = await rgbOf(page, levels.moderate);
+    await drawnAs(page, 'roads', rid, smooth);
     await clickMap(page, box, await screenOf(page, box, rmid), `the street ${rid}`);
     await waitFor(page, (n) => document.getElementById('details-title').textContent === n, rname);
     let body = await text(page, '#details-body');
@@ -169,6 +185,8 @@ test('tour, building picking, map-click drill-down, a road and a car park live a
     assert.match(body, /speed_kmh\s*12(?!\d)/, `the road as it was: ${body}`);
     assert.doesNotMatch(body, /speed_kmh\s*70/);
     assert.doesNotMatch(body, /暂无数据/, 'not "no data"');
+    // the map draws the street as it was then (12 km/h: moderate), not as now
+    await drawnAs(page, 'roads', rid, moderate);
     // a car park clicked in replay: its occupancy then (90 %), not now (25 %)
     await page.click('#details-close');
     const pp = await page.evaluate((id) => window.citytwin.layers.windowPos('car_parks', id), park);
@@ -178,12 +196,15 @@ test('tour, building picking, map-click drill-down, a road and a car park live a
     body = await text(page, '#details-body');
     assert.match(body, /free\s*20(?!\d)/, `the car park as it was: ${body}`);
     assert.match(body, /occupancy\s*0\.90(?!\d)/, body);
+    await drawnAs(page, 'car_parks', park, await rgbOf(page, '#ffd60a'));   // 90 % then: yellow
     fs.writeFileSync(L.artifact('wall-pick-replay-1920x1080.png'), await page.screenshot());
     // back to live: the open panel shows the live values again
     await page.click('#btn-live');
     await waitFor(page, () => document.querySelector('#conn').dataset.state === 'live');
     await waitFor(page, () => /free\s*150/.test(document.getElementById('details-body').textContent));
     assert.doesNotMatch(await text(page, '#details-body'), /回放时刻/);
+    await drawnAs(page, 'roads', rid, smooth);
+    await drawnAs(page, 'car_parks', park, await rgbOf(page, '#34c759'));   // 25 %: green
 
     assert.deepEqual(problems.offOrigin, []);
     assert.deepEqual(problems.errors, []);

@@ -5,7 +5,8 @@
 // Observations go in through POST /api/v1/observations at known past
 // times; the answers are checked before the first one, between them,
 // inside and beyond the freshness window, for an unknown entity and for
-// bad or future times.
+// bad or future times; and the same for whole topics,
+// GET /api/v1/state?at=T&topics=traffic,parking,water.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -118,6 +119,31 @@ test("a car park and a water station at a past time: their derived state", async
   assert.equal(r.json.window_s, 300 * K);
   r = await at("ws-r1", iso(T0 + 300000 * K + 60000));
   assert.equal(r.json.stale, true);
+});
+
+test("state?at=T&topics=: the map's layers as they were, one read for all", async () => {
+  let r = await req(base, "GET", `/api/v1/state?at=${encodeURIComponent(iso(T0 + 90000))}&topics=traffic,parking,water`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.traffic.hr1.speed_kmh, 8);
+  assert.equal(r.json.traffic.hr1.flow_vph, 900);
+  assert.equal(r.json.traffic.hr1.stale, false);
+  assert.equal(r.json.traffic.hr2, undefined, "a road that never reported is left out (no data)");
+  assert.equal(r.json.parking["cp-r1"].occupancy, 0.85);
+  assert.equal(r.json.water["ws-r1"].state, "normal");
+  assert.ok(r.json.vitals && r.json.alerts, "the replayed state is still there");
+  // without topics: as before, no entity topics
+  r = await req(base, "GET", `/api/v1/state?at=${encodeURIComponent(iso(T0 + 90000))}`);
+  assert.equal(r.json.traffic, undefined);
+  // before the first reading: empty topics
+  r = await req(base, "GET", `/api/v1/state?at=${T0 - 1000}&topics=traffic`);
+  assert.deepEqual(r.json.traffic, {});
+  assert.equal(r.json.parking, undefined);
+  r = await req(base, "GET", `/api/v1/state?at=${T0}&topics=traffic,vitals`);
+  assert.equal(r.status, 400);
+  assert.match(r.json.message ?? r.text, /'vitals' is not an observed topic/);
+  r = await req(base, "GET", "/api/v1/state?topics=traffic");
+  assert.equal(r.status, 400);
+  assert.match(r.json.message ?? r.text, /topics= goes with at=/);
 });
 
 test("errors name the input: unknown entity 404, bad or future time 400, unknown parameter 400", async () => {

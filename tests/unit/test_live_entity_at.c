@@ -1,9 +1,10 @@
-/* tests/unit/test_live_entity_at.c: one entity's state at a past time
- * (live_entity_state_at, for the wall's replay): the latest observation at
- * or before T, values sent apart filled from the rows just before it,
- * fresh within the kind's window and stale (saying so) beyond it, nothing
- * before the first observation or past the look-back, 5-minute means once
- * the raw rows are pruned; errors name the entity or the time. */
+/* tests/unit/test_live_entity_at.c: observed entities at a past time, for
+ * the wall's replay. One entity (live_entity_state_at): the latest
+ * observation at or before T, values sent apart filled from the rows just
+ * before it, fresh within the kind's window and stale (saying so) beyond
+ * it, nothing before the first observation or past the look-back,
+ * 5-minute means once the raw rows are pruned; errors name the entity or
+ * the time. Whole topics (live_topics_at): the same states in one read. */
 #include <string.h>
 
 #include "test_live_fixture.h"
@@ -173,6 +174,42 @@ static void test_pruned_past_gives_bucket_means(void)
     live_close(e);
 }
 
+static void test_whole_topics_at(void)
+{
+    live_engine *e = fed_engine();
+    UT_CHECK(e);
+    int64_t t30 = FX_T0 - 1800000;
+    ct_err err;
+    json_t *st = json_object();
+    UT_EQ_INT(live_topics_at(e, t30 + 90000, 1u << LIVE_ROAD | 1u << LIVE_PARK, st, &err),
+              CT_OK);
+    json_t *tr = json_object_get(st, "traffic"), *pk = json_object_get(st, "parking");
+    UT_CHECK(json_is_object(tr) && json_is_object(pk));
+    UT_CHECK(json_object_get(st, "water") == NULL);   /* not asked */
+    json_t *r1 = json_object_get(tr, "r1");
+    UT_NEAR(num(r1, "speed_kmh"), 20, 0);
+    UT_NEAR(num(r1, "flow_vph"), 1200, 0);   /* filled from the row before */
+    UT_CHECK(json_is_false(json_object_get(r1, "stale")));
+    UT_CHECK(json_object_get(tr, "r2") == NULL);   /* never reported: no data */
+    UT_NEAR(num(json_object_get(pk, "p1"), "occupancy"), 0.95, 1e-12);
+    /* before every observation: the topics are there, empty */
+    UT_EQ_INT(live_topics_at(e, t30 - 1, 1u << LIVE_ROAD, st, &err), CT_OK);
+    UT_EQ_INT(json_object_size(json_object_get(st, "traffic")), 0);
+    /* water: w1 (300 s period) 700 s after its reading is stale, and still
+     * read back to w2's longer window (600 s period) */
+    UT_EQ_INT(live_topics_at(e, t30 + 700000, 1u << LIVE_WATER, st, &err), CT_OK);
+    json_t *w1 = json_object_get(json_object_get(st, "water"), "w1");
+    UT_CHECK(w1 != NULL);
+    UT_CHECK(json_is_true(json_object_get(w1, "stale")));
+    UT_EQ_STR(str(w1, "state"), "above_warning");
+    json_decref(st);
+    st = json_object();
+    UT_EQ_INT(live_topics_at(e, FX_T0 + 3600000, 1u << LIVE_ROAD, st, &err), CT_EINVAL);
+    UT_CHECK(strstr(err.msg, "after the server's clock") != NULL);
+    json_decref(st);
+    live_close(e);
+}
+
 int main(void)
 {
     if (fx_store(STORE))
@@ -180,6 +217,7 @@ int main(void)
     UT_RUN(test_latest_observation_at_or_before);
     UT_RUN(test_stale_absent_and_errors);
     UT_RUN(test_pruned_past_gives_bucket_means);
+    UT_RUN(test_whole_topics_at);
     fx_rm_history(HIST);
     fx_rm_history(STORE);
     return ut_done();

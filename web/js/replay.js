@@ -1,5 +1,6 @@
 // web/js/replay.js: the time slider. Replays a past moment from
-// GET /api/v1/state?at=T (docs/LIVE.md: live_state_at) and shows a clear
+// GET /api/v1/state?at=T&topics=traffic,parking,water (docs/API.md: the
+// vitals, alerts, incidents, buildings and the map's layers then) and shows a clear
 // "replay" state until the operator returns to live. The slider stays
 // disabled while the server has no such route (the live API is pending).
 import * as state from './state.js';
@@ -41,7 +42,10 @@ async function probe() {
 
 export async function go(atMs, onMode) {
   pending = atMs;
-  const r = await fetch(`${config().links?.state ?? '/api/v1/state'}?at=${encodeURIComponent(new Date(atMs).toISOString())}`);
+  // the roads, car parks and stations as they were too (the map's colours,
+  // the water list), from the observations then
+  const r = await fetch(`${config().links?.state ?? '/api/v1/state'}?at=${encodeURIComponent(new Date(atMs).toISOString())}` +
+    '&topics=traffic,parking,water');
   if (pending !== atMs) return;         // a later request won
   if (!r.ok) { console.warn(`replay: /api/v1/state answered ${r.status}`); return; }
   const s = await r.json();
