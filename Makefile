@@ -8,8 +8,8 @@ CC      ?= gcc
 PKGS    := gdal sqlite3 proj geos jansson libwebsockets cglm libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# civetweb and meshoptimizer ship no pkg-config file in Debian 12.
-LIBS     = $(PKG_LIBS) -lcivetweb -lmeshoptimizer -lstdc++ -lpthread -lm
+# civetweb, meshoptimizer and libev ship no pkg-config file in Debian 12.
+LIBS     = $(PKG_LIBS) -lcivetweb -lmeshoptimizer -lev -lstdc++ -lpthread -lm
 WARN     := -Wall -Wextra -Werror
 CFLAGS_COMMON = -std=c11 -D_GNU_SOURCE $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
 REL_CFLAGS  := -O2 -g

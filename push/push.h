@@ -46,6 +46,8 @@ typedef struct push_opts {
     size_t history;            /* changes kept for resume (default 65536) */
     int sndbuf;                /* SO_SNDBUF per client, 0 = kernel's (tests) */
     int quiet;                 /* no log line per connection */
+    int poll;                  /* lws's own poll() loop instead of libev's
+                                * epoll (comparison; also the fallback) */
 } push_opts;
 
 /* Start the listener and its service thread. CT_OK, or an error naming

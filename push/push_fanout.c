@@ -87,7 +87,7 @@ int push_check_backlog(push_conn *cn, int64_t now)
 /* Once a second: a client that has not been writable for stall_ms is
  * looked at even when nothing is published (the check above runs when
  * changes concern it). */
-static void sweep(lws_sorted_usec_list_t *sul)
+static void sweep(push_timer *t)
 {
     for (int t = 0; t < PUSH_NTOPICS; t++)
         if (P.carry[t] != UINT64_MAX) {
@@ -100,12 +100,12 @@ static void sweep(lws_sorted_usec_list_t *sul)
         if (cn->waiting && now - cn->progress_ms > P.o.stall_ms)
             push_check_backlog(cn, now);
     }
-    lws_sul_schedule(P.ctx, 0, sul, sweep, LWS_US_PER_SEC);
+    push_timer_in(t, LWS_US_PER_SEC, sweep);
 }
 
 void push_sweep_start(void)
 {
-    lws_sul_schedule(P.ctx, 0, &P.sweep, sweep, LWS_US_PER_SEC);
+    push_timer_in(&P.sweep, LWS_US_PER_SEC, sweep);
 }
 
 /* Rebuild the per-topic subscriber arrays. 0, or -1 out of memory. */

@@ -8,7 +8,9 @@
 #include "push/push_server.h"
 
 #include <errno.h>
+#include <ev.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,13 @@ _Static_assert(LWS_PRE <= PUSH_PRE, "PUSH_PRE must cover LWS_PRE");
 #define BAD_MAX 10             /* malformed messages before closing */
 
 push_server P;
+
+/* Stopping, and every client has said goodbye or the deadline passed. */
+static int service_done(void)
+{
+    return __atomic_load_n(&P.stopping, __ATOMIC_ACQUIRE) &&
+           (!P.conns || push_now_ms() >= P.stop_deadline);
+}
 
 typedef struct pss {
     push_conn *cn;
@@ -57,8 +66,17 @@ static void unlink_conn(push_conn *cn)
     cn->prev = cn->next = NULL;
 }
 
+/* A client's rate-limited changes are due (or a check). */
+static void rate_due(push_timer *t)
+{
+    push_conn *cn = (push_conn *)((char *)t - offsetof(push_conn, rate));
+    if (!push_check_backlog(cn, push_mono_ms()))
+        push_want_write(cn);
+}
+
 static void free_conn(push_conn *cn)
 {
+    push_timer_cancel(&cn->rate);
     for (size_t i = 0; cn->paced && i < P.npaced; i++)
         if (P.paced[i] == cn)
             P.paced[i] = NULL;
@@ -154,7 +172,7 @@ static int write_next(push_conn *cn, struct lws *wsi, int64_t now)
         /* Rate-limited changes wait: come back when they are due. */
         int64_t wait = push_client_wait_ms(&cn->c, &P.st, now);
         if (wait >= 0)
-            lws_set_timer_usecs(wsi, (wait + 1) * 1000);
+            push_timer_in(&cn->rate, (wait + 1) * 1000, rate_due);
     }
     return 0;
 }
@@ -177,22 +195,21 @@ static int on_writeable(push_conn *cn, struct lws *wsi)
     return write_next(cn, wsi, push_mono_ms());
 }
 
-static void pace_due(lws_sorted_usec_list_t *sul);
+static void pace_due(push_timer *t);
 
 /* Run pace_due batch_ms from now. */
 static void schedule_pace(int64_t now)
 {
-    lws_sul_schedule(P.ctx, 0, &P.pace, pace_due,
-                     P.o.batch_ms * LWS_US_PER_MS);
+    push_timer_in(&P.pace, P.o.batch_ms * LWS_US_PER_MS, pace_due);
     P.pace_at = now + P.o.batch_ms;
 }
 
 /* The paced clients' time came: changes queued meanwhile are taken in
  * (publishers did not wake the thread for them, see push_publish), then
  * each paced client gets its frame. */
-static void pace_due(lws_sorted_usec_list_t *sul)
+static void pace_due(push_timer *t)
 {
-    (void)sul;
+    (void)t;
     __atomic_store_n(&P.quiet_until, 0, __ATOMIC_RELEASE);
     size_t n = P.npaced;
     push_conn **due = n ? malloc(n * sizeof *due) : NULL;
@@ -324,12 +341,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return ps && ps->cn ? on_receive(ps->cn, wsi, in, len) : -1;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return ps && ps->cn ? on_writeable(ps->cn, wsi) : -1;
-    case LWS_CALLBACK_TIMER:     /* rate-limited changes due, or a check */
-        if (ps && ps->cn && !push_check_backlog(ps->cn, push_mono_ms()))
-            push_want_write(ps->cn);
-        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         push_drain();
+        if (P.loop && service_done())   /* push_stop() wakes us until then */
+            ev_break(P.loop, EVBREAK_ALL);
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -360,16 +375,23 @@ static void *service(void *arg)
     (void)arg;
     pthread_setname_np(pthread_self(), "ct-push");   /* for top and perf */
     push_sweep_start();
-    while (!__atomic_load_n(&P.stopping, __ATOMIC_ACQUIRE) ||
-           (P.conns && push_now_ms() < P.stop_deadline))
-        lws_service(P.ctx, 0);
+    if (P.loop)
+        ev_run(P.loop, 0);     /* until service_done() breaks it */
+    else
+        while (!service_done())
+            lws_service(P.ctx, 0);
     pthread_mutex_lock(&P.qmu);      /* no more wake-ups from publishers */
     struct lws_context *ctx = P.ctx;
-    lws_sul_cancel(&P.sweep);
-    lws_sul_cancel(&P.pace);
+    push_timer_cancel(&P.sweep);
+    push_timer_cancel(&P.pace);
     P.ctx = NULL;
     pthread_mutex_unlock(&P.qmu);
     lws_context_destroy(ctx);
+    if (P.loop) {   /* lws has stopped its watchers: let the loop settle */
+        ev_run(P.loop, EVRUN_NOWAIT);
+        ev_loop_destroy(P.loop);
+        P.loop = NULL;
+    }
     while (P.conns)     /* any the context did not report closed */
         free_conn(P.conns);
     return NULL;
@@ -432,7 +454,25 @@ int push_start(const push_opts *o, ct_err *err)
                  (P.tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
     ci.gid = (gid_t)-1;
     ci.uid = (uid_t)-1;
-    P.ctx = lws_create_context(&ci);
+    /* lws's own loop polls every socket at each wake-up: at 100 clients
+     * that was a third of this thread's time. Under libev (epoll; the
+     * service thread runs the loop) a wake-up costs what is ready. */
+    void *loops[1] = {P.o.poll ? NULL : ev_loop_new(EVFLAG_AUTO)};
+    if (loops[0]) {
+        struct lws_context_creation_info ei = ci;
+        ei.options |= LWS_SERVER_OPTION_LIBEV;
+        ei.foreign_loops = loops;
+        P.ctx = lws_create_context(&ei);
+        if (P.ctx) {
+            P.loop = loops[0];
+        } else {
+            ev_loop_destroy(loops[0]);
+            fprintf(stderr, "push: libev unavailable to libwebsockets "
+                    "(libwebsockets-evlib-ev), using poll()\n");
+        }
+    }
+    if (!P.ctx)
+        P.ctx = lws_create_context(&ci);
     if (!P.ctx) {
         push_auth_free();
         return ct_fail(err, CT_ERR, "push: libwebsockets context failed");

@@ -10,6 +10,17 @@
 
 #include "push/push_int.h"
 
+/* A timer of the push thread (push_timer.c): libev's under libev, lws's
+ * under lws's poll() loop. Zeroed = idle. */
+typedef struct push_timer {
+    lws_sorted_usec_list_t sul;
+    void *ev;                  /* ev_timer, allocated at first use */
+    void (*fn)(struct push_timer *t);
+} push_timer;
+
+void push_timer_in(push_timer *t, int64_t us, void (*fn)(push_timer *));
+void push_timer_cancel(push_timer *t);
+
 /* One connection: its push_client plus what lws needs. */
 typedef struct push_conn {
     push_client c;
@@ -33,6 +44,7 @@ typedef struct push_conn {
     int64_t progress_ms;       /* last write, or when output started */
     uint64_t acked;            /* TCP bytes the peer acked, last seen */
     int64_t valid_ms;          /* last lws_validity_confirmed() */
+    push_timer rate;           /* its rate-limited changes are due */
     char peer[64];
 } push_conn;
 
@@ -46,6 +58,7 @@ typedef struct push_server {
     push_opts o;               /* strings owned (copied by push_auth_init) */
     char **tokens;             /* copied token list */
     struct lws_context *ctx;
+    struct ev_loop *loop;      /* libev (epoll) under lws; NULL: lws's poll() */
     pthread_t thr;
     int running, stopping, port, tls;
     int64_t stop_deadline;
@@ -63,12 +76,12 @@ typedef struct push_server {
                                 * if before the new changes (or MAX) */
     push_conn **paced;         /* clients held back by batch_ms */
     size_t npaced, cappaced;
-    lws_sorted_usec_list_t pace; /* when the paced clients are due */
+    push_timer pace;           /* when the paced clients are due */
     int64_t pace_at;           /* its time (monotonic ms) */
     uint64_t prompt;           /* frames written or asked for, not paced */
     int64_t quiet_until;       /* atomic: publishers do not wake the thread
                                 * before this (the pace timer will) */
-    lws_sorted_usec_list_t sweep; /* the stalled-client check, each second */
+    push_timer sweep;          /* the stalled-client check, each second */
     pthread_mutex_t qmu;       /* guards q, qn, qcap, stats.published */
     push_qitem *q, *q2;
     size_t qn, qcap, qcap2;

@@ -15,6 +15,7 @@ APT_PKGS=(
   libspatialite-dev libsqlite3-mod-spatialite spatialite-bin  # the store
   libcivetweb-dev                # HTTP server
   libwebsockets-dev              # WebSocket push
+  libev-dev libwebsockets-evlib-ev  # epoll under lws (its loop polls every socket)
   libjansson-dev                 # JSON
   libssl-dev                     # libcrypto: SHA-256 of API tokens
   libcglm-dev                    # geodesy matrices for tiles

@@ -57,6 +57,7 @@ static void usage(FILE *f)
         "  --ws-max-in BYTES  largest client message (default 65536)\n"
         "  --ws-sndbuf BYTES  socket send buffer per client (tests)\n"
         "  --ws-history N  changes kept for resume (default 65536)\n"
+        "  --ws-poll       lws's poll() loop instead of libev/epoll (comparison)\n"
         "  --push-test     accept {\"op\":\"publish\"} from clients (TEST ONLY)\n"
         "  --help          this text\n\n"
         "API reference: docs/API.md\n",
@@ -166,6 +167,7 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
         {"ws-batch-ms", required_argument, NULL, 'B'},
         {"push-test", no_argument, NULL, 'X'},
         {"ws-history", required_argument, NULL, 'H'},
+        {"ws-poll", no_argument, NULL, 'Q'},
         SERVE_LIVE_GETOPT   /* live options (serve_live.h) */
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -241,6 +243,9 @@ static int parse_args(int argc, char **argv, http_conf *c, push_args *pa)
         case 'G':
             if (parse_num("--ws-ping", optarg, 1, 3600, &pa->o.ping_s))
                 return 2;
+            break;
+        case 'Q':
+            pa->o.poll = 1;
             break;
         case 'B':
             if (parse_num("--ws-batch-ms", optarg, 0, 1000, &pa->o.batch_ms))

@@ -8,7 +8,7 @@
 // update, a slow but reading client kept to the end, a big snapshot in
 // parts with a slow reader of all of it kept, oversized and malformed
 // messages, tokens, Origin,
-// permessage-deflate, and a clean SIGTERM. Waits have timeouts only to
+// permessage-deflate, a rate-limited subscription, and a clean SIGTERM. Waits have timeouts only to
 // never hang; nothing asserts on timing.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -317,6 +317,23 @@ test("each client gets the topics it subscribes to, as subscriptions change and 
     assert.ok(offs.every((o, i) => i === 0 || o >= offs[i - 1]), "offsets never go back");
   }
   for (const x of [pub, a, b]) x.close();
+});
+
+test("max_rate_hz: a burst reaches a rate-limited client as few deltas ending on the latest value", async () => {
+  // The held-back changes go out when the client's rate timer fires: a
+  // timer that never came would hang here (push_timer.c, libev and poll).
+  const pub = await publisher();
+  const c = await connect();
+  c.send({ op: "subscribe", topics: [{ topic: "water", max_rate_hz: 2 }] });
+  await c.wait((m) => m.type === "snapshot" && m.topic === "water", "snapshot");
+  const burst = [];
+  for (let v = 1; v <= 10; v++) burst.push(["water", "w:rate", { v }]);
+  publish(pub, burst);
+  await c.wait((m) => m.type === "delta" && m.items["w:rate"]?.v === 10, "the latest value");
+  const got = c.received("water").get("w:rate");
+  assert.equal(got.at(-1).v, 10);
+  assert.ok(got.length <= 5, `a burst of 10 came as ${got.length} deltas at 2 Hz`);
+  for (const x of [pub, c]) x.close();
 });
 
 test("filters by district and bbox, evaluated on the merged state", async () => {
