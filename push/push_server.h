@@ -106,6 +106,8 @@ void push_drain(void);
 int push_check_backlog(push_conn *cn, int64_t now);
 /* Start the once-a-second stalled-client check (service thread). */
 void push_sweep_start(void);
+/* push_write.c: the connection's WRITEABLE event (-1: close it). */
+int push_on_writeable(push_conn *cn, struct lws *wsi);
 /* Ask lws for a writable event for cn unless one is asked for already. */
 void push_want_write(push_conn *cn);
 /* Write cn's next frame now, from the drain, when nothing of its last one
