@@ -184,6 +184,8 @@ double *rescue_seconds(const rgraph *g, int64_t at, double *vmax, int *nlive,
     live_engine *e = serve_live_engine();
     int rc = !sec || !kmh || (is_live && !lv)
                  ? ct_fail(err, CT_ENOMEM, "route: out of memory") : CT_OK;
+    if (e && at >= live_now(e))
+        at = 0;   /* now or later: the live state */
     if (!rc && e && (rc = live_kmh(g, e, at, kmh, err)) > 0)
         *nlive = rc;
     if (rc < 0) {

@@ -52,8 +52,9 @@ void rescue_plan_etas(http_req *r, const char *incident, json_t *body);
 int rescue_in_extent(const rgraph *g, double lon, double lat);
 
 /* Seconds per segment: live traffic speeds where the engine has a fresh
- * one, else the segment's speed; now (at <= 0) or as they were at the
- * past time at (epoch ms, from the history: live_speeds_at). *vmax: the
+ * one, else the segment's speed; now (at <= 0, or not before now) or
+ * as they were at the past time at (epoch ms, from the history:
+ * live_speeds_at). *vmax: the
  * top speed used; *nlive: segments on live speeds; *is_live (may be NULL)
  * per segment. NULL with err filled on out-of-memory or a history that
  * cannot be read. */

@@ -210,6 +210,7 @@ test("at a past time: route, plan and coverage use the speeds observed then", as
   // now: 30 km/h; epoch milliseconds work too
   near((await east()).properties.eta_s, 1000 / (30 / 3.6), "now");
   near((await east(String(jam + 60000))).properties.eta_s, 1000 / (10 / 3.6), "at in epoch ms");
+  near((await east(iso(now + 3600000))).properties.eta_s, 1000 / (30 / 3.6), "a time to come is now");
   // before the jam nothing was observed, and 10 minutes after it the
   // readings were stale: the road's own 60 km/h
   for (const t of [jam - 10 * 60000, jam + 10 * 60000]) {
