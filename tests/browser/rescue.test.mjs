@@ -256,6 +256,7 @@ test('an incident on the rescue map: plan with ETAs, dispatch with an operator t
     await page.goto(new URL(href, srv.url).href, { timeout: 60000 });
     await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 60000 });
     assert.deepEqual(await links.evaluateAll((as) => as.map((a) => a.dataset.id)), [id], 'open at that time');
+    assert.match(await page.locator('#pick .pick-head').textContent(), /回放.*replay/);
     await Promise.all([page.waitForURL(/[?&]incident=/, { timeout: 60000 }), links.first().click()]);
     await page.waitForFunction(() => document.body.dataset.ready === '1', null, { timeout: 120000 });
     assert.equal(new URL(page.url()).searchParams.get('incident'), id);

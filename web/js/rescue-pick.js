@@ -21,8 +21,9 @@ async function dicts() {
   const get = async (l) => { try { const r = await fetch(`/i18n/${l}.json`); return r.ok ? r.json() : {}; } catch { return {}; } };
   const [zh, en] = await Promise.all([get('zh'), get('en')]);
   // "火灾 Fire": both, Chinese first; one when they are the same
-  return (key, fallback) => {
-    const a = zh[key] ?? fallback, b = en[key] ?? fallback;
+  const fill = (str, vars) => (vars ? str.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '') : str);
+  return (key, fallback, vars) => {
+    const a = fill(zh[key] ?? fallback, vars), b = fill(en[key] ?? fallback, vars);
     return a === b ? a : `${a} ${b}`;
   };
 }
@@ -42,7 +43,8 @@ export async function openIncidents(atIso) {
 export async function showPicker(atIso) {
   const [both, list] = await Promise.all([dicts(), openIncidents(atIso)]);
   const box = $('pick');
-  const head = el('h2', 'pick-head', atIso ? `${t('rescue.pick_asof', { t: clock(toMs(atIso), false) })}` : both('rescue.pick', t('rescue.pick')));
+  const head = el('h2', 'pick-head', atIso ? both('rescue.pick_asof', t('rescue.pick_asof'), { t: when(toMs(atIso)) })
+    : both('rescue.pick', t('rescue.pick')));
   const ul = el('ul', 'pick-list');
   ul.id = 'pick-list';
   for (const x of list) {
