@@ -6,7 +6,7 @@
 # token, 16 keep-alive connections, round-robin over the road segments of
 # a small synthetic city); it reports p50/p99/max from the ingest request
 # to each client's receipt, delivered/expected, server CPU and RSS. Server
-# on core 0, generator on core 1. The same matrix runs against nginx + nchan
+# on core 0, generator on core 1. Each point runs against nginx + nchan too, right after (the VM drifts)
 # (HTTP POST publisher, WebSocket subscribers) when those are installed (the
 # bench-only step `CITYTWIN_BENCH_DEPS=1 scripts/deps.sh` installs them).
 # PUSH_BENCH_SECONDS (default 10), PUSH_BENCH_N, PUSH_BENCH_R override;
@@ -85,22 +85,30 @@ run_nchan() {  # N R
   stop $pid
 }
 
-echo "push: $SECS s per point; server on core 0, generator on core 1;" \
-  "citytwin = through the ingest API ($(wc -l <"$TMP/roads.txt") segments)"
-for n in $NS; do for r in $RS; do run_citytwin "$n" "$r"; done; done
-# The ingest path's own cost (one client): what every point pays per update
-# before any fan-out (HTTP, token check, durable SQLite commit, fusion).
-echo "ingest path alone (N=1):"
-for r in $RS; do run_citytwin 1 "$r"; done
-if [ "${PUSH_BENCH_TEST:-0}" = 1 ]; then
-  for n in $NS; do for r in $RS; do run_citytwin "$n" "$r" test; done; done
-fi
+NCHAN=0
 if [ "${PUSH_BENCH_NCHAN:-1}" = 0 ]; then
   :
 elif command -v nginx >/dev/null && [ -f /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
-  for n in $NS; do for r in $RS; do run_nchan "$n" "$r"; done; done
-  echo "nchan publish path alone (N=1):"
-  for r in $RS; do run_nchan 1 "$r"; done
+  NCHAN=1
 else
   echo "nchan: skipped (not installed: CITYTWIN_BENCH_DEPS=1 scripts/deps.sh)"
+fi
+echo "push: $SECS s per point; server on core 0, generator on core 1;" \
+  "citytwin = through the ingest API ($(wc -l <"$TMP/roads.txt") segments);" \
+  "nchan right after citytwin at each point (this VM's speed drifts: compare" \
+  "within a pair)"
+for n in $NS; do for r in $RS; do
+  run_citytwin "$n" "$r"
+  [ $NCHAN = 1 ] && run_nchan "$n" "$r"
+done; done
+# The publish path's own cost (one client): what every point pays per
+# update before any fan-out (ours: HTTP, token check, durable SQLite
+# commit, fusion; nchan: an in-memory message).
+echo "publish path alone (N=1):"
+for r in $RS; do
+  run_citytwin 1 "$r"
+  [ $NCHAN = 1 ] && run_nchan 1 "$r"
+done
+if [ "${PUSH_BENCH_TEST:-0}" = 1 ]; then
+  for n in $NS; do for r in $RS; do run_citytwin "$n" "$r" test; done; done
 fi
