@@ -10,6 +10,7 @@
 # (HTTP POST publisher, WebSocket subscribers) when those are installed (the
 # bench-only step `CITYTWIN_BENCH_DEPS=1 scripts/deps.sh` installs them).
 # PUSH_BENCH_SECONDS (default 10), PUSH_BENCH_N, PUSH_BENCH_R override;
+# PUSH_BENCH_SERVE_ARGS adds serve options (e.g. --ws-poll for an A/B);
 # A run at N=1 per R shows the ingest path's own cost (and nchan's publish).
 # citytwin lines also split the server's CPU: push_per_delivery (the push
 # thread, per delivered update) and rest_per_update (every other thread:
@@ -53,8 +54,8 @@ stop() {  # pid: SIGTERM, wait up to 10 s, then SIGKILL; reap it quietly
 
 run_citytwin() {  # N R [test]
   rm -f "$TMP"/live.sqlite*
-  local extra=() gen=(--mode citytwin)
-  [ "${3:-}" = test ] && { extra=(--push-test); gen=(--mode test); }
+  local extra=(${PUSH_BENCH_SERVE_ARGS:-}) gen=(--mode citytwin)
+  [ "${3:-}" = test ] && { extra+=(--push-test); gen=(--mode test); }
   $PIN_S "$BIN" serve --store "$TMP/store.sqlite" --live "$TMP/live.sqlite" \
     --auth-db "$TMP/auth.sqlite" --port 0 --ws-port 0 --quiet --web "$TMP" \
     "${extra[@]}" >"$TMP/serve.log" 2>&1 &
