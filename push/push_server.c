@@ -8,7 +8,6 @@
 #include "push/push_server.h"
 
 #include <errno.h>
-#include <ev.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +66,8 @@ static void unlink_conn(push_conn *cn)
 
 static void free_conn(push_conn *cn)
 {
-    push_timer_cancel(&cn->rate);
+    if (P.ctx)      /* after service(): cancelled before the context went */
+        push_timer_cancel(&cn->rate);
     for (size_t i = 0; cn->paced && i < P.npaced; i++)
         if (P.paced[i] == cn)
             P.paced[i] = NULL;
@@ -238,6 +238,8 @@ static void *service(void *arg)
     struct lws_context *ctx = P.ctx;
     push_timer_cancel(&P.sweep);
     push_timer_cancel(&P.pace);
+    for (push_conn *cn = P.conns; cn; cn = cn->next)
+        push_timer_cancel(&cn->rate);   /* while the loop and context live */
     P.ctx = NULL;
     pthread_mutex_unlock(&P.qmu);
     lws_context_destroy(ctx);

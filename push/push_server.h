@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include <ev.h>
 #include <libwebsockets.h>
 
 #include "push/push_int.h"
@@ -14,7 +15,7 @@
  * under lws's poll() loop. Zeroed = idle. */
 typedef struct push_timer {
     lws_sorted_usec_list_t sul;
-    void *ev;                  /* ev_timer, allocated at first use */
+    ev_timer ev;
     void (*fn)(struct push_timer *t);
 } push_timer;
 

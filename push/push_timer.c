@@ -6,9 +6,7 @@
  * poll() loop they are lws timers. Service thread only. */
 #include "push/push_server.h"
 
-#include <ev.h>
 #include <stddef.h>
-#include <stdlib.h>
 
 static void from_sul(lws_sorted_usec_list_t *sul)
 {
@@ -20,7 +18,7 @@ static void from_ev(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
-    push_timer *t = w->data;
+    push_timer *t = (push_timer *)((char *)w - offsetof(push_timer, ev));
     t->fn(t);
 }
 
@@ -28,33 +26,24 @@ void push_timer_in(push_timer *t, int64_t us, void (*fn)(push_timer *))
 {
     t->fn = fn;
     if (P.loop) {
-        if (!t->ev) {
-            t->ev = calloc(1, sizeof(ev_timer));
-            if (!t->ev)
-                return;
-            ev_init((ev_timer *)t->ev, from_ev);
-            ((ev_timer *)t->ev)->data = t;
-        }
-        ev_timer *w = t->ev;
-        ev_timer_stop(P.loop, w);
+        /* stopping an idle (zeroed) watcher is a no-op; an inactive one
+         * may be set up again */
+        ev_timer_stop(P.loop, &t->ev);
         /* the loop's time is from before this callback, which may have
          * been long (a pass over every client): read the clock */
         ev_now_update(P.loop);
-        ev_timer_set(w, (double)us / 1e6, 0.);
-        ev_timer_start(P.loop, w);
+        ev_timer_init(&t->ev, from_ev, (double)us / 1e6, 0.);
+        ev_timer_start(P.loop, &t->ev);
     } else {
         lws_sul_schedule(P.ctx, 0, &t->sul, from_sul, us);
     }
 }
 
+/* Before the loop or the lws context goes away. */
 void push_timer_cancel(push_timer *t)
 {
-    if (t->ev) {
-        if (P.loop)
-            ev_timer_stop(P.loop, t->ev);
-        free(t->ev);
-        t->ev = NULL;
-    } else {
+    if (P.loop)
+        ev_timer_stop(P.loop, &t->ev);
+    else
         lws_sul_cancel(&t->sul);   /* unlinks it; no-op when idle */
-    }
 }
