@@ -25,6 +25,16 @@ _Static_assert(LWS_PRE <= PUSH_PRE, "PUSH_PRE must cover LWS_PRE");
 
 push_server P;
 
+/* The lws context, then the libev loop under it (start-up failures). */
+static void destroy_context(void)
+{
+    lws_context_destroy(P.ctx);
+    P.ctx = NULL;
+    if (P.loop)
+        ev_loop_destroy(P.loop);
+    P.loop = NULL;
+}
+
 /* Stopping, and every client has said goodbye or the deadline passed. */
 static int service_done(void)
 {
@@ -348,8 +358,7 @@ int push_start(const push_opts *o, ct_err *err)
     struct lws_vhost *vh = lws_create_vhost(P.ctx, &vi);
     P.port = vh ? lws_get_vhost_listen_port(vh) : 0;
     if (!vh || P.port <= 0) {
-        lws_context_destroy(P.ctx);
-        P.ctx = NULL;
+        destroy_context();
         ct_fail(err, CT_EIO, "push: cannot listen on %s:%d%s (port in use, "
                 "bad address or bad certificate)", listen, P.o.port,
                 P.tls ? " with TLS" : "");
@@ -362,7 +371,7 @@ int push_start(const push_opts *o, ct_err *err)
     P.running = 1;
     if (pthread_create(&P.thr, NULL, service, NULL)) {
         P.running = 0;
-        lws_context_destroy(P.ctx);
+        destroy_context();
         push_state_free(&P.st);
         push_auth_free();
         return ct_fail(err, CT_ERR, "push: cannot start the service thread");
