@@ -34,6 +34,10 @@ int api_basemap(http_req *r);         /* GET /basemap/... */
 int api_authorize(http_req *r, int need, char *who, size_t whosz);
 struct live_engine *api_live(http_req *r);      /* the engine, or 503 sent */
 json_t *api_read_json(http_req *r, size_t max); /* body, or 4xx sent */
+/* A time query parameter: ISO 8601 with a UTC offset or epoch ms (at
+ * least lo); "now" too when now >= 0 (api_live.c). */
+int api_time_param(const char *name, const char *s, int64_t now, int64_t lo,
+                   int64_t *ms, ct_err *err);
 int api_observations(http_req *r);    /* POST /api/v1/observations */
 int api_ngsi_upsert(http_req *r);     /* POST /ngsi-ld/v1/entityOperations/upsert */
 int api_history(http_req *r);         /* GET /api/v1/history */

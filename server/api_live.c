@@ -13,11 +13,10 @@
 #include "live/clock.h"
 #include "server/serve_live.h"
 
-/* A time query parameter: ISO 8601 with offset, epoch ms, or "now". */
-static int time_param(const char *name, const char *s, int64_t now,
-                      int64_t *ms, ct_err *err)
+int api_time_param(const char *name, const char *s, int64_t now, int64_t lo,
+                   int64_t *ms, ct_err *err)
 {
-    if (!strcmp(s, "now")) {
+    if (now >= 0 && !strcmp(s, "now")) {
         *ms = now;
         return CT_OK;
     }
@@ -26,13 +25,20 @@ static int time_param(const char *name, const char *s, int64_t now,
         i++;
     if (i > 0 && !s[i]) {
         long long v = 0;
-        return http_parse_int(name, s, 0, 253402300799999LL, &v, err) ? CT_EINVAL
+        return http_parse_int(name, s, lo, 253402300799999LL, &v, err) ? CT_EINVAL
                : (*ms = v, CT_OK);
     }
     const char *why = live_time_parse(s, ms);
     return why ? ct_fail(err, CT_EINVAL, "%s '%.60s': %s (ISO 8601 with a UTC "
-                         "offset, epoch milliseconds or 'now')", name, s, why)
+                         "offset, epoch milliseconds%s)", name, s, why,
+                         now >= 0 ? " or 'now'" : "")
                : CT_OK;
+}
+
+static int time_param(const char *name, const char *s, int64_t now,
+                      int64_t *ms, ct_err *err)
+{
+    return api_time_param(name, s, now, 0, ms, err);
 }
 
 /* step: whole seconds, or with a unit: 500ms, 30s, 5m, 1h, 1d. */

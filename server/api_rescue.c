@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "live/clock.h"
 #include "live/live.h"
 #include "live/speeds_at.h"
 #include "server/serve_live.h"
@@ -209,22 +208,8 @@ int rescue_at(http_req *r, const http_qparam *q, int n, int64_t *at)
         return 0;
     ct_err err;
     ct_err_clear(&err);
-    size_t i = 0;
-    while (v[i] >= '0' && v[i] <= '9')
-        i++;
-    if (i > 0 && !v[i]) {   /* epoch milliseconds */
-        long long ms = 0;
-        if (http_parse_int("at", v, 1, 253402300799999LL, &ms, &err)) {
-            http_reply_ct(r, &err);
-            return -1;
-        }
-        *at = ms;
-        return 1;
-    }
-    const char *why = live_time_parse(v, at);
-    if (why) {
-        http_reply_error(r, 400, "at '%.60s': %s; give ISO 8601 with a UTC "
-                         "offset or epoch milliseconds", v, why);
+    if (api_time_param("at", v, -1, 1, at, &err)) {
+        http_reply_ct(r, &err);
         return -1;
     }
     return 1;
