@@ -322,6 +322,8 @@ int live_hist_open(const char *path, const live_registry *reg, int sync_full,
             ct_fail(err, CT_EFORMAT, "history %s: %s", path, sqlite3_errmsg(h->db));
             goto fail;
         }
+    if (live_ckpt_start(h, sync_full, err))
+        goto fail;
     pthread_mutex_init(&h->mu, NULL);
     pthread_condattr_t ca;   /* the writer's deadlines are monotonic */
     pthread_condattr_init(&ca);
@@ -334,6 +336,7 @@ int live_hist_open(const char *path, const live_registry *reg, int sync_full,
         pthread_mutex_destroy(&h->mu);
         pthread_cond_destroy(&h->work);
         pthread_cond_destroy(&h->done);
+        live_ckpt_stop(h);
         goto fail;
     }
     *out = h;
@@ -356,6 +359,7 @@ void live_hist_close(live_hist *h)
     pthread_cond_signal(&h->work);
     pthread_mutex_unlock(&h->mu);
     pthread_join(h->thread, NULL);
+    live_ckpt_stop(h);
     for (int i = 0; i < NSTMTS; i++)
         sqlite3_finalize(h->st[i]);
     sqlite3_close(h->db);

@@ -30,6 +30,7 @@
 #define LIVE_RETENTION_MS (7LL * 24 * 3600 * 1000)   /* raw observations */
 #define LIVE_BUCKET_MS (5LL * 60 * 1000)             /* downsampled step */
 #define LIVE_HIST_LINGER_MS 50   /* longest wait of an unawaited row */
+#define LIVE_HIST_CKPT_PAGES 1000 /* WAL pages that call for a checkpoint */
 
 typedef struct live_hjob live_hjob;
 
@@ -48,6 +49,14 @@ typedef struct live_hist {
     int64_t linger_ms;           /* LIVE_HIST_LINGER_MS (tests change it) */
     int stop;
     uint64_t commits;            /* transactions committed (for tests/bench) */
+    /* the checkpoint thread (live/history_ckpt.c) */
+    sqlite3 *ckpt_db;            /* its own connection */
+    pthread_t ckpt_thread;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    int ckpt_req, ckpt_stop;
+    int ckpt_pages;              /* LIVE_HIST_CKPT_PAGES (tests change it) */
+    uint64_t checkpoints;        /* completed (under ckpt_mu; for tests) */
     const live_registry *reg;
 } live_hist;
 
@@ -56,6 +65,11 @@ typedef struct live_hist {
  * (survives a killed process). */
 int live_hist_open(const char *path, const live_registry *reg, int sync_full,
                    live_hist **out, ct_err *err);
+/* The checkpoint thread (history_ckpt.c): started by live_hist_open once
+ * the write connection is set up, stopped by live_hist_close after the
+ * writer. */
+int live_ckpt_start(live_hist *h, int sync_full, ct_err *err);
+void live_ckpt_stop(live_hist *h);
 /* Commit what is queued, stop the writer and close. */
 void live_hist_close(live_hist *h);
 

@@ -84,9 +84,34 @@ int push_check_backlog(push_conn *cn, int64_t now)
     return 0;
 }
 
+void push_keepalive(push_conn *cn, int64_t now)
+{
+    int64_t quiet = now - cn->alive_ms, ping_ms = (int64_t)P.o.ping_s * 1000;
+    if (cn->hung_up || cn->close_code)
+        return;
+    /* silent for twice ping_s, with a ping unanswered for ping_s (a
+     * ping that cannot even be written: for three times ping_s) */
+    if ((quiet >= 2 * ping_ms && cn->pinged && now - cn->ping_ms >= ping_ms) ||
+        quiet >= 3 * ping_ms) {
+        /* a peer that answers nothing would not read a close frame
+         * either: the connection is dropped (1006 at a live client), at
+         * once (an async kill waits for lws's own timer, which under
+         * libev may be far off). It frees cn: the sweep kept cn->next. */
+        cn->hung_up = 1;
+        if (!P.o.quiet)
+            fprintf(stderr, "push: client %s hung up: silent for %lld ms "
+                    "(no message, pong or read)\n", cn->peer,
+                    (long long)quiet);
+        lws_set_timeout(cn->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+    } else if (quiet >= ping_ms && !cn->pinged && !cn->ping_due) {
+        cn->ping_due = 1;
+        push_want_write(cn);
+    }
+}
+
 /* Once a second: a client that has not been writable for stall_ms is
  * looked at even when nothing is published (the check above runs when
- * changes concern it). */
+ * changes concern it); every client's keep-alive. */
 static void sweep(push_timer *t)
 {
     for (int t = 0; t < PUSH_NTOPICS; t++)
@@ -97,8 +122,10 @@ static void sweep(push_timer *t)
     int64_t now = push_mono_ms();
     for (push_conn *cn = P.conns, *next; cn; cn = next) {
         next = cn->next;
-        if (cn->waiting && now - cn->progress_ms > P.o.stall_ms)
-            push_check_backlog(cn, now);
+        if (cn->waiting && now - cn->progress_ms > P.o.stall_ms &&
+            push_check_backlog(cn, now))
+            continue;
+        push_keepalive(cn, now);
     }
     push_timer_in(t, LWS_US_PER_SEC, sweep);
 }

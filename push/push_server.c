@@ -146,7 +146,7 @@ static void on_established(struct lws *wsi, pss *ps)
         return;
     ps->cn = cn;
     cn->wsi = wsi;
-    cn->progress_ms = push_mono_ms();
+    cn->progress_ms = cn->alive_ms = push_mono_ms();
     push_client_init(&cn->c, P.o.client_max, &P.st);
     lws_get_peer_simple(wsi, cn->peer, sizeof cn->peer);
     cn->next = P.conns;
@@ -202,7 +202,15 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         }
         return 0;
     case LWS_CALLBACK_RECEIVE:
+        if (ps && ps->cn)
+            ps->cn->alive_ms = push_mono_ms();
         return ps && ps->cn ? on_receive(ps->cn, wsi, in, len) : -1;
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (ps && ps->cn) {
+            ps->cn->alive_ms = push_mono_ms();
+            ps->cn->pinged = 0;
+        }
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return ps && ps->cn ? push_on_writeable(ps->cn, wsi) : -1;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -225,8 +233,13 @@ static const struct lws_extension EXTENSIONS[] = {
      "client_max_window_bits"},
     {NULL, NULL, NULL}};
 
-/* Ping a connection idle for ping_s (30 s), drop one silent for twice. */
-static lws_retry_bo_t RETRY;
+/* No lws validity timers: each sits in lws's one sorted timer list, and
+ * re-arming it walks that list, so with 5,000 clients the re-arms (after
+ * every pong or drained frame) cost a burst of ~0.1 s of the thread every
+ * ping_s / 2 (a latency spike at N=5000). push_keepalive() in the
+ * once-a-second sweep pings and hangs up instead. */
+static const lws_retry_bo_t NO_VALIDITY = {.secs_since_valid_ping = 0,
+                                           .secs_since_valid_hangup = 0};
 
 static void lws_log(int level, const char *line)
 {
@@ -297,8 +310,6 @@ int push_start(const push_opts *o, ct_err *err)
     P.o.stall_ms = P.o.stall_ms > 0 ? P.o.stall_ms : 30000;
     P.o.ping_s = P.o.ping_s > 0 ? P.o.ping_s : 30;
     P.o.batch_ms = P.o.batch_ms < 0 ? 0 : P.o.batch_ms ? P.o.batch_ms : 25;
-    RETRY.secs_since_valid_ping = (uint16_t)P.o.ping_s;
-    RETRY.secs_since_valid_hangup = (uint16_t)(2 * P.o.ping_s);
     P.o.max_clients = P.o.max_clients ? P.o.max_clients : 20000;
     const char *listen = P.o.listen ? P.o.listen : "127.0.0.1";
     P.tls = P.o.tls_cert && P.o.tls_key;
@@ -350,7 +361,7 @@ int push_start(const push_opts *o, ct_err *err)
     vi.iface = listen;
     vi.protocols = PROTOCOLS;
     vi.extensions = EXTENSIONS;
-    vi.retry_and_idle_policy = &RETRY;
+    vi.retry_and_idle_policy = &NO_VALIDITY;
     vi.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
                  (P.tls ? LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT : 0);
     vi.ssl_cert_filepath = P.o.tls_cert;

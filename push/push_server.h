@@ -44,7 +44,12 @@ typedef struct push_conn {
                                 * next WRITEABLE */
     int64_t progress_ms;       /* last write, or when output started */
     uint64_t acked;            /* TCP bytes the peer acked, last seen */
-    int64_t valid_ms;          /* last lws_validity_confirmed() */
+    int64_t alive_ms;          /* last sign of life: a message, a pong or
+                                * a frame drained (push_keepalive) */
+    int ping_due;              /* a ping goes out at the next WRITEABLE */
+    int pinged;                /* a ping is out, unanswered */
+    int64_t ping_ms;           /* when it went out */
+    int hung_up;               /* silent for 2 * ping_s: being closed */
     push_timer rate;           /* its rate-limited changes are due */
     char peer[64];
 } push_conn;
@@ -119,6 +124,8 @@ void push_want_write(push_conn *cn);
 void push_write_now(push_conn *cn);
 /* Free what a too slow client is owed and close it with 4008. */
 void push_drop_slow(push_conn *cn);
+/* Ping a client quiet for ping_s, hang up one quiet for twice (sweep). */
+void push_keepalive(push_conn *cn, int64_t now);
 void push_stat_add(uint64_t *v, uint64_t n);
 
 /* Close cn with code and reason at its next writable event. */

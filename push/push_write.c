@@ -22,13 +22,9 @@ static void rate_due(push_timer *t)
 static int write_next(push_conn *cn, struct lws *wsi, int64_t now)
 {
     /* A frame drained means the peer is reading (its TCP acks come back):
-     * proof that traffic passes both ways, so lws's ping timer restarts.
-     * Without it a client busy reading the stream was hung up (1006)
-     * after 60-120 s although it answered the pings. */
-    if (cn->inflight && now - cn->valid_ms >= (int64_t)P.o.ping_s * 500) {
-        lws_validity_confirmed(wsi);
-        cn->valid_ms = now;
-    }
+     * it is alive without answering pings (push_keepalive). */
+    if (cn->inflight)
+        cn->alive_ms = now;
     /* The previous frame is done with: lws asks for more only then. */
     push_frame_unref(cn->inflight);
     cn->inflight = NULL;
@@ -69,6 +65,18 @@ int push_on_writeable(push_conn *cn, struct lws *wsi)
                          (unsigned char *)cn->close_reason,
                          strlen(cn->close_reason));
         return -1;
+    }
+    if (cn->ping_due) {         /* one write per WRITEABLE: frames next time */
+        /* with a payload: lws passes an empty pong to nobody */
+        unsigned char ping[LWS_PRE + 2];
+        memcpy(ping + LWS_PRE, "ct", 2);
+        cn->ping_due = 0;
+        cn->pinged = 1;
+        cn->ping_ms = push_mono_ms();
+        if (lws_write(wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+            return -1;
+        push_want_write(cn);
+        return 0;
     }
     return write_next(cn, wsi, push_mono_ms());
 }

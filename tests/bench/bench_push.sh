@@ -15,6 +15,11 @@
 # citytwin lines also split the server's CPU: push_per_delivery (the push
 # thread, per delivered update) and rest_per_update (every other thread:
 # the ingest request, history, fusion; per update).
+# PUSH_BENCH_WARMUP (s, default 10 at R<=100, else 3) runs the load before
+# the measured seconds, so both servers are measured in their steady state
+# (our WAL file reaches its working size after ~1,000 commits; before that
+# every commit also grows the file). PUSH_BENCH_REPEAT=K runs each point K
+# times, alternating the two servers, and prints the median of each figure.
 # PUSH_BENCH_TEST=1 also runs the test-only publish op (serve --push-test),
 # i.e. the push module without the ingest path; PUSH_BENCH_NCHAN=0 skips
 # the peer.
@@ -24,6 +29,11 @@ BUILD=${BUILD:-build}
 BIN=${CITYTWIN_REL_BIN:-$PWD/$BUILD/citytwin}
 GEN=$PWD/$BUILD/tools/ct_wsbench
 SECS=${PUSH_BENCH_SECONDS:-10}
+REPEAT=${PUSH_BENCH_REPEAT:-1}
+warm_for() {  # R -> warm-up seconds
+  if [ -n "${PUSH_BENCH_WARMUP:-}" ]; then echo "$PUSH_BENCH_WARMUP"
+  elif [ "$1" -le 100 ]; then echo 10; else echo 3; fi
+}
 NS=${PUSH_BENCH_N:-"100 1000 5000"}
 RS=${PUSH_BENCH_R:-"100 1000"}
 TMP=${BENCH_TMP:-$(mktemp -d /tmp/citytwin-bench.XXXXXX)}/push
@@ -68,7 +78,7 @@ run_citytwin() {  # N R [test]
   if [ -z "$port" ] || [ -z "$hport" ]; then echo "citytwin: server did not start"; cat "$TMP/serve.log"; stop $pid; return 1; fi
   $PIN_G "$GEN" "${gen[@]}" --port "$port" --pub-port "$hport" --feed-token "$FEED" \
     --ids "$TMP/roads.txt" --clients "$1" --rate "$2" --seconds "$SECS" \
-    --server-pid $pid || echo "citytwin N=$1 R=$2: generator failed"
+    --warmup "$(warm_for "$2")" --server-pid $pid || echo "citytwin N=$1 R=$2: generator failed"
   stop $pid
 }
 
@@ -82,7 +92,8 @@ run_nchan() {  # N R
     (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1
   done
   $PIN_G "$GEN" --mode nchan --port "$port" --pub-port "$port" --clients "$1" \
-    --rate "$2" --seconds "$SECS" --server-pid $pid || echo "nchan N=$1 R=$2: generator failed"
+    --rate "$2" --seconds "$SECS" --warmup "$(warm_for "$2")" \
+    --server-pid $pid || echo "nchan N=$1 R=$2: generator failed"
   stop $pid
 }
 
@@ -98,9 +109,30 @@ echo "push: $SECS s per point; server on core 0, generator on core 1;" \
   "citytwin = through the ingest API ($(wc -l <"$TMP/roads.txt") segments);" \
   "nchan right after citytwin at each point (this VM's speed drifts: compare" \
   "within a pair)"
+# median NAME FILE: one line with the median of each numeric figure of
+# the lines of that server in FILE (K runs of one point).
+median() {
+  grep -E "^$1 " "$2" | awk -v who="$1" '
+    { for (i = 2; i <= NF; i++) if (split($i, kv, "=") == 2) {
+        if (match(kv[2], /^[0-9.]+/) && substr(kv[2], RLENGTH + 1) !~ /^\//) {
+          key[i] = kv[1]; unit[i] = substr(kv[2], RLENGTH + 1)
+          val[i, NR] = substr(kv[2], 1, RLENGTH) } }
+      n = NR; nf = NF }
+    END { if (!n) exit; line = sprintf("median %-8s (%d runs)", who, n)
+      for (i = 2; i <= nf; i++) if (i in key) {
+        m = 0; for (r = 1; r <= n; r++) a[r] = val[i, r]
+        for (r = 2; r <= n; r++) { x = a[r]; for (j = r - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+        m = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        line = line sprintf(" %s=%g%s", key[i], m, unit[i]) }
+      print line }'
+}
 for n in $NS; do for r in $RS; do
-  run_citytwin "$n" "$r"
-  [ $NCHAN = 1 ] && run_nchan "$n" "$r"
+  out="$TMP/point.$n.$r.txt"; : >"$out"
+  for _ in $(seq "$REPEAT"); do
+    run_citytwin "$n" "$r" | tee -a "$out"
+    [ $NCHAN = 1 ] && run_nchan "$n" "$r" | tee -a "$out"
+  done
+  if [ "$REPEAT" -gt 1 ]; then median citytwin "$out"; [ $NCHAN = 1 ] && median nchan "$out"; fi
 done; done
 # The publish path's own cost (one client): what every point pays per
 # update before any fan-out (ours: HTTP, token check, durable SQLite

@@ -221,13 +221,17 @@ after(async () => {
   for (const s of servers) if (s.p.exitCode === null) s.p.kill("SIGKILL");
 });
 
-test("keep-alive: a client reading a busy stream stays without pongs; a silent one is hung up", async () => {
+test("keep-alive: a client reading a busy stream stays without pongs; an idle one stays by its pongs; a silent one is hung up", async () => {
   const s = startServer(["--push-test", "--ws-ping", "1"]);
   const u = await s.ready;
   const reader = new Client(`${u.ws}/`, { autoPong: false });
   const silent = new Client(`${u.ws}/`, { autoPong: false });
+  const idle = new Client(`${u.ws}/`);  // answers pings, sends nothing
   const pub = new Client(`${u.ws}/`);
-  await Promise.all([reader.opened, silent.opened, pub.opened]);
+  await Promise.all([reader.opened, silent.opened, idle.opened, pub.opened]);
+  let idleClosed = null, pings = 0;
+  idle.closed.then((c) => { idleClosed = c; });
+  idle.ws.on("ping", () => { pings++; });
   reader.send({ op: "subscribe", topics: ["traffic"] });
   await reader.wait((m) => m.type === "snapshot", "snapshot");
   let readerClosed = null;
@@ -240,9 +244,11 @@ test("keep-alive: a client reading a busy stream stays without pongs; a silent o
   }
   await reader.wait((m) => m.type === "delta" && m.items["road:ka"]?.n === 59, "the last change");
   assert.equal(readerClosed, null, "the reading client was hung up");
+  assert.equal(idleClosed, null, "the client answering pings was hung up");
+  assert.ok(pings >= 2, `the idle client was pinged (${pings} pings in 6 s)`);
   const c = await within(silent.closed, 20000, "the silent client's hang-up");
   assert.equal(c.code, 1006);
-  reader.close(); pub.close();
+  reader.close(); pub.close(); idle.close();
   s.p.kill("SIGTERM");
   assert.equal(await exitOf(s.p), 0);
 });

@@ -49,14 +49,16 @@ typedef struct hconn {
 } hconn;
 
 static const char *host = "127.0.0.1", *mode = "citytwin", *token = NULL;
-static const char *feed_token = NULL, *ids_path = NULL;
+static const char *feed_token = NULL, *ids_path = NULL, *trace = NULL;
 static int ws_port = 8081, pub_port = 0, nclients = 100, rate = 100;
 static int nhttp = 16;
-static double seconds = 10;
+static double seconds = 10, warmup = 0;
+static long k_base;          /* first measured update (after the warm-up) */
 static int server_pid = 0;
 static uint32_t *hist;
 static uint64_t delivered, frames, maxlat, stray, repeated;
 static int64_t *sent_at;     /* send time (us) of update k */
+static uint32_t *worst;      /* with --trace: slowest receipt (us) of k */
 static long nsent_cap, sent;
 static const char *marker = "\"flow_vph\":";
 static char **ids;
@@ -151,6 +153,8 @@ static void count_updates(cl *c, const unsigned char *p, size_t n)
             stray++;          /* not one of this run's updates */
             continue;
         }
+        if (k < k_base)
+            continue;         /* sent during the warm-up */
         if (!c->got)
             c->got = calloc((size_t)nsent_cap / 8 + 1, 1);
         if (c->got[k / 8] & (1u << (k % 8))) {
@@ -159,6 +163,8 @@ static void count_updates(cl *c, const unsigned char *p, size_t n)
         }
         c->got[k / 8] |= (uint8_t)(1u << (k % 8));
         uint64_t lat = (uint64_t)(t - sent_at[k]);
+        if (worst && lat > worst[k])
+            worst[k] = (uint32_t)lat;
         hist[lat < HIST_US ? lat : HIST_US - 1]++;
         if (lat > maxlat)
             maxlat = lat;
@@ -371,10 +377,12 @@ static int ingest_answer(hconn *h)
         if (memcmp(h->buf, "HTTP/1.1 200", 12) == 0 &&
             strstr(e, "\"accepted\":1")) {
             accepted++;
-        } else {
+        } else if (h->k >= k_base) {
             if (refused++ < 3)
                 fprintf(stderr, "wsbench: ingest of update %ld refused: "
                         "%.200s\n", h->k, h->buf);
+            sent_at[h->k] = 0;
+        } else {
             sent_at[h->k] = 0;
         }
         h->k = -1;
@@ -432,7 +440,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: ct_wsbench --mode citytwin|test|nchan --port P "
             "[--pub-port P] --clients N --rate R --seconds S [--server-pid "
-            "PID] [--token T]\n  citytwin: --pub-port HTTP_PORT --feed-token "
+            "PID] [--token T] [--warmup S] [--trace FILE]\n  citytwin: --pub-port HTTP_PORT --feed-token "
             "T --ids FILE [--http-conns M]\n");
 }
 
@@ -447,11 +455,13 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--clients")) nclients = atoi(v);
         else if (!strcmp(a, "--rate")) rate = atoi(v);
         else if (!strcmp(a, "--seconds")) seconds = atof(v);
+        else if (!strcmp(a, "--warmup")) warmup = atof(v);
         else if (!strcmp(a, "--server-pid")) server_pid = atoi(v);
         else if (!strcmp(a, "--token")) token = v;
         else if (!strcmp(a, "--feed-token")) feed_token = v;
         else if (!strcmp(a, "--ids")) ids_path = v;
         else if (!strcmp(a, "--http-conns")) nhttp = atoi(v);
+        else if (!strcmp(a, "--trace")) trace = v;
         else { usage(); return 2; }
     }
     int nchan = strcmp(mode, "nchan") == 0;
@@ -471,8 +481,10 @@ int main(int argc, char **argv)
         marker = "\"flow_vph\":";
     const char *path = nchan ? "/sub/traffic" : "/";
     hist = calloc(HIST_US, sizeof *hist);
-    nsent_cap = (long)(rate * seconds) + 16;
+    nsent_cap = (long)(rate * (seconds + warmup)) + 16;
     sent_at = calloc((size_t)nsent_cap, sizeof *sent_at);
+    if (trace)
+        worst = calloc((size_t)nsent_cap, sizeof *worst);
     cl *cs = calloc((size_t)nclients + 1, sizeof *cs);
     int ep = epoll_create1(0);
     int open_n = 0, dead = 0;
@@ -545,15 +557,18 @@ int main(int argc, char **argv)
     }
     usleep(300000);           /* let subscriptions settle */
 
-    long t0_ticks, t1_ticks, rss0, rss1;
-    proc_cpu_rss(&t0_ticks, &rss0);
-    uint64_t all0, push0, all1, push1;
-    proc_thread_ns(&all0, &push0);
+    long t0_ticks = 0, t1_ticks, rss0, rss1;
+    uint64_t all0 = 0, push0 = 0, all1, push1;
     struct timespec wts;
     clock_gettime(CLOCK_REALTIME, &wts);
     wall0_ms = (int64_t)wts.tv_sec * 1000 + wts.tv_nsec / 1000000;
-    int64_t t0 = now_us(), t_end = t0 + (int64_t)(seconds * 1e6);
+    /* The warm-up publishes at the same rate but counts nothing: the
+     * figures are the steady state (a server's history and WAL files,
+     * caches and buffers at their working size), not its first seconds. */
+    int64_t t0 = now_us(), t_meas = t0 + (int64_t)(warmup * 1e6);
+    int64_t t_end = t_meas + (int64_t)(seconds * 1e6), tm = t0;
     int64_t t_stop = t_end + 3000000;      /* grace for stragglers */
+    int measuring = 0;
     long due = 0;             /* updates due so far (sent <= due) */
     /* Idle connections in a FIFO, so every one is used in turn and none
      * sits idle long enough for the server's keep-alive timeout. */
@@ -563,6 +578,17 @@ int main(int argc, char **argv)
     struct epoll_event evs[512];
     while (now_us() < t_stop) {
         int64_t t = now_us();
+        if (!measuring && t >= t_meas) {
+            /* from here on: updates from `sent`, CPU from now */
+            measuring = 1;
+            k_base = sent;
+            tm = t;
+            memset(hist, 0, HIST_US * sizeof *hist);
+            delivered = frames = maxlat = stray = repeated = 0;
+            refused = 0;
+            proc_cpu_rss(&t0_ticks, &rss0);
+            proc_thread_ns(&all0, &push0);
+        }
         if (t < t_end) {
             long d = (long)((double)(t - t0) * rate / 1e6);
             due = d < nsent_cap ? d : nsent_cap;
@@ -594,7 +620,8 @@ int main(int argc, char **argv)
                 }
         }
         if (t >= t_end && sent == due && (!api || nidle == nhttp) &&
-            delivered >= (uint64_t)(sent - refused) * (uint64_t)nclients)
+            delivered >= (uint64_t)(sent - k_base - refused) *
+                         (uint64_t)nclients)
             break;
         int n = epoll_wait(ep, evs, 512, 1);
         for (int k = 0; k < n; k++) {
@@ -623,21 +650,23 @@ int main(int argc, char **argv)
             }
         }
     }
-    double wall = (double)(now_us() - t0) / 1e6;
+    double wall = (double)(now_us() - tm) / 1e6;
     proc_cpu_rss(&t1_ticks, &rss1);
     proc_thread_ns(&all1, &push1);
     double cpu_s = (double)(t1_ticks - t0_ticks) / (double)sysconf(_SC_CLK_TCK);
     /* Expected: every update written (less those the server refused) to
      * every client; one still unanswered at the end counts too. */
-    long updates = api ? sent - refused : sent;
+    long updates = api ? sent - k_base - refused : sent - k_base;
     uint64_t expected = (uint64_t)updates * (uint64_t)nclients;
     printf("%-8s N=%-5d R=%-5d updates=%ld delivered=%llu/%llu (%.2f%%) "
-           "frames=%llu p50=%.2fms p99=%.2fms max=%.2fms server_cpu=%.1f%% "
-           "cpu_per_update=%.2fus rss=%.1fMB dropped_clients=%d",
+           "frames=%llu p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms "
+           "server_cpu=%.1f%% cpu_per_update=%.2fus rss=%.1fMB "
+           "dropped_clients=%d",
            mode, nclients, rate, updates, (unsigned long long)delivered,
            (unsigned long long)expected,
            expected ? 100.0 * (double)delivered / (double)expected : 0.0,
-           (unsigned long long)frames, pct(0.50) / 1e3, pct(0.99) / 1e3,
+           (unsigned long long)frames, pct(0.50) / 1e3, pct(0.90) / 1e3,
+           pct(0.99) / 1e3,
            maxlat / 1e3, 100.0 * cpu_s / wall,
            delivered ? cpu_s * 1e6 / (double)delivered : 0.0, rss1 / 1024.0,
            dead);
@@ -655,6 +684,16 @@ int main(int argc, char **argv)
     if (repeated)
         printf(" repeated=%llu", (unsigned long long)repeated);
     printf("\n");
+    /* --trace FILE: per measured update, when it was sent (ms into the
+     * measured time) and its slowest receipt (ms): where a tail comes from */
+    FILE *tf = trace ? fopen(trace, "w") : NULL;
+    for (long k = k_base; tf && k < sent; k++)
+        if (sent_at[k])
+            fprintf(tf, "%ld %.1f %.2f\n", k, (double)(sent_at[k] - tm) / 1e3,
+                    worst[k] / 1e3);
+    if (tf)
+        fclose(tf);
+    free(worst);
     for (int i = 0; i <= nclients; i++) {
         if (cs[i].state != 2 && cs[i].fd > 0)
             close(cs[i].fd);
