@@ -36,9 +36,9 @@ typedef struct push_opts {
                                 * progress for stall_ms is dropped, past 4x
                                 * it any client is */
     int stall_ms;              /* default 30000 */
-    int ping_s;                /* ping a connection with no traffic both
-                                * ways for this long, hang up at twice
-                                * (default 30) */
+    int ping_s;                /* ping a connection with no sign of life
+                                * for this long, hang up at twice with the
+                                * ping unanswered this long (default 30) */
     int max_clients;           /* default 20000 */
     int batch_ms;              /* passes over the clients start at most this
                                 * often: changes meanwhile go out together
