@@ -87,7 +87,7 @@ int push_check_backlog(push_conn *cn, int64_t now)
 void push_keepalive(push_conn *cn, int64_t now)
 {
     int64_t quiet = now - cn->alive_ms, ping_ms = (int64_t)P.o.ping_s * 1000;
-    if (cn->hung_up || cn->close_code)
+    if (cn->close_code)
         return;
     /* silent for twice ping_s, with a ping unanswered for ping_s (a
      * ping that cannot even be written: for three times ping_s) */
@@ -97,7 +97,6 @@ void push_keepalive(push_conn *cn, int64_t now)
          * either: the connection is dropped (1006 at a live client), at
          * once (an async kill waits for lws's own timer, which under
          * libev may be far off). It frees cn: the sweep kept cn->next. */
-        cn->hung_up = 1;
         if (!P.o.quiet)
             fprintf(stderr, "push: client %s hung up: silent for %lld ms "
                     "(no message, pong or read)\n", cn->peer,

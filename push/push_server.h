@@ -49,7 +49,6 @@ typedef struct push_conn {
     int ping_due;              /* a ping goes out at the next WRITEABLE */
     int pinged;                /* a ping is out, unanswered */
     int64_t ping_ms;           /* when it went out */
-    int hung_up;               /* silent for 2 * ping_s: being closed */
     push_timer rate;           /* its rate-limited changes are due */
     char peer[64];
 } push_conn;

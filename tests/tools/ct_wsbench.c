@@ -377,12 +377,11 @@ static int ingest_answer(hconn *h)
         if (memcmp(h->buf, "HTTP/1.1 200", 12) == 0 &&
             strstr(e, "\"accepted\":1")) {
             accepted++;
-        } else if (h->k >= k_base) {
-            if (refused++ < 3)
+        } else {
+            /* counted once measured (a warm-up one is only forgotten) */
+            if (h->k >= k_base && refused++ < 3)
                 fprintf(stderr, "wsbench: ingest of update %ld refused: "
                         "%.200s\n", h->k, h->buf);
-            sent_at[h->k] = 0;
-        } else {
             sent_at[h->k] = 0;
         }
         h->k = -1;
