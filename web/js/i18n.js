@@ -20,11 +20,14 @@ async function load(l) {
   return cache[l];
 }
 
+// fill('{n} km', {n: 3}) -> '3 km' (a missing variable becomes '').
+export function fill(s, vars) {
+  return vars ? s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? '')) : s;
+}
+
 // t('key', {n: 3}) -> the string with {n} replaced; the key itself when missing.
 export function t(key, vars) {
-  let s = dict[key] ?? cache.zh?.[key] ?? key;
-  if (vars) s = s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? ''));
-  return s;
+  return fill(dict[key] ?? cache.zh?.[key] ?? key, vars);
 }
 
 // The title of an alert: its rule's name in the current language when the

@@ -4,7 +4,7 @@
 // each in Chinese first with English beside it; a row leads to
 // /rescue?incident=ID. During a replay (?at=) the incidents open then,
 // from GET /api/v1/state?at=, and the rows keep the time.
-import { t } from './i18n.js';
+import { t, fill } from './i18n.js';
 import { el, clock, toMs } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,7 +21,6 @@ async function dicts() {
   const get = async (l) => { try { const r = await fetch(`/i18n/${l}.json`); return r.ok ? r.json() : {}; } catch { return {}; } };
   const [zh, en] = await Promise.all([get('zh'), get('en')]);
   // "火灾 Fire": both, Chinese first; one when they are the same
-  const fill = (str, vars) => (vars ? str.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '') : str);
   return (key, fallback, vars) => {
     const a = fill(zh[key] ?? fallback, vars), b = fill(en[key] ?? fallback, vars);
     return a === b ? a : `${a} ${b}`;
