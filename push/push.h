@@ -40,9 +40,10 @@ typedef struct push_opts {
                                 * for this long, hang up at twice with the
                                 * ping unanswered this long (default 30) */
     int max_clients;           /* default 20000 */
-    int batch_ms;              /* passes over the clients start at most this
-                                * often: changes meanwhile go out together
-                                * (default 25; negative: no wait) */
+    int batch_ms;              /* a client's delta frames at most about this
+                                * often (longer with many clients): changes
+                                * meanwhile go out together (default 25;
+                                * negative: no wait) */
     size_t history;            /* changes kept for resume (default 65536) */
     int sndbuf;                /* SO_SNDBUF per client, 0 = kernel's (tests) */
     int quiet;                 /* no log line per connection */

@@ -158,14 +158,14 @@ static int rebuild_subs(void)
 
 /* Changes of topic t numbered seq on were just published: wake cn if they
  * concern it (once per pass), after the backlog check. A client waiting
- * for its writable event or held back by batch_ms takes them then: it is
- * only looked at for the backlog policy, at most every 100 ms (with
- * thousands of busy clients, every pass used to check each of them). */
+ * for its writable event or held in its slot (push_pace.c) takes them
+ * then: it is only looked at for the backlog policy, at most every 100 ms
+ * (with thousands of busy clients, every pass used to check each). */
 static void wake(push_conn *cn, int t, uint64_t seq, int64_t now)
 {
     if (cn->close_code || cn->woken == P.drains)
         return;
-    if (cn->waiting || (cn->paced && now - cn->delta_ms < P.o.batch_ms)) {
+    if (cn->waiting || cn->paced) {      /* its slot's time will come */
         if (now - cn->checked_ms >= 100) {
             cn->checked_ms = now;
             push_check_backlog(cn, now);
@@ -175,6 +175,7 @@ static void wake(push_conn *cn, int t, uint64_t seq, int64_t now)
     if (!push_client_concerned(&cn->c, &P.st, t, seq))
         return;
     cn->woken = P.drains;
+    P.woke++;
     cn->progress_ms = now;       /* it had sent all it owed: not stalled */
     if (push_check_backlog(cn, now))
         return;
@@ -199,6 +200,17 @@ static void take_in(void)
         push_state_apply(&P.st, q[i].topic, q[i].entity, q[i].fields);
         free(q[i].entity);
     }
+}
+
+int push_take_in(void)
+{
+    if (!__atomic_load_n(&P.queued, __ATOMIC_ACQUIRE))
+        return 0;
+    for (int t = 0; t < PUSH_NTOPICS; t++)
+        if (P.st.tr[t].next < P.carry[t])
+            P.carry[t] = P.st.tr[t].next;
+    take_in();
+    return 1;
 }
 
 /* Wake the subscribers of topic t for its changes numbered from first on.
@@ -243,7 +255,7 @@ void push_drain(void)
         return;
     int64_t now = push_mono_ms();
     P.in_drain = 1;
-    uint64_t prompt = P.prompt;
+    uint64_t woke = P.woke;
     uint64_t first[PUSH_NTOPICS], mid[PUSH_NTOPICS];
     for (int t = 0; t < PUSH_NTOPICS; t++) {
         first[t] = P.st.tr[t].next;
@@ -277,10 +289,10 @@ void push_drain(void)
         }
     }
     P.in_drain = 0;
-    /* Every client these changes concerned is held back by its batch
-     * time: the next changes need no wake-up before the pace timer. */
-    if (P.prompt == prompt && P.npaced && P.pace_at > now)
-        __atomic_store_n(&P.quiet_until, P.pace_at, __ATOMIC_RELEASE);
+    /* Clients are active: the pass timer takes the next changes in, and
+     * publishers need not wake the thread for them meanwhile. */
+    if (P.woke != woke)
+        push_pace_pass(now);
     __atomic_store_n(&P.offset, P.st.offset, __ATOMIC_RELEASE);
     if (P.stopping)
         for (push_conn *cn = P.conns; cn; cn = cn->next)

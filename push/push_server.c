@@ -78,9 +78,7 @@ static void free_conn(push_conn *cn)
 {
     if (P.ctx)      /* after service(): cancelled before the context went */
         push_timer_cancel(&cn->rate);
-    for (size_t i = 0; cn->paced && i < P.npaced; i++)
-        if (P.paced[i] == cn)
-            P.paced[i] = NULL;
+    push_pace_leave(cn);
     push_frame_unref(cn->inflight);
     unlink_conn(cn);
     P.subs_dirty = 1;     /* the subscriber lists must forget it */
@@ -260,7 +258,7 @@ static void *service(void *arg)
     pthread_mutex_lock(&P.qmu);      /* no more wake-ups from publishers */
     struct lws_context *ctx = P.ctx;
     push_timer_cancel(&P.sweep);
-    push_timer_cancel(&P.pace);
+    push_pace_cancel();
     for (push_conn *cn = P.conns; cn; cn = cn->next)
         push_timer_cancel(&cn->rate);   /* while the loop and context live */
     P.ctx = NULL;
@@ -376,6 +374,12 @@ int push_start(const push_opts *o, ct_err *err)
         push_auth_free();     /* frees listen: after the message */
         return err->code;
     }
+    if (push_pace_init()) {
+        destroy_context();
+        push_auth_free();
+        return ct_fail(err, CT_ENOMEM, "push: out of memory for the pace "
+                       "wheel");
+    }
     push_state_init(&P.st, P.o.history, new_epoch());
     memset(P.carry, 0xff, sizeof P.carry);
     pthread_mutex_init(&P.qmu, NULL);
@@ -383,6 +387,7 @@ int push_start(const push_opts *o, ct_err *err)
     if (pthread_create(&P.thr, NULL, service, NULL)) {
         P.running = 0;
         destroy_context();
+        push_pace_free();
         push_state_free(&P.st);
         push_auth_free();
         return ct_fail(err, CT_ERR, "push: cannot start the service thread");
@@ -463,7 +468,7 @@ void push_stop(void)
     free(P.q2);
     for (int t = 0; t < PUSH_NTOPICS; t++)
         free(P.subs[t]);
-    free(P.paced);
+    push_pace_free();
     push_state_free(&P.st);
     pthread_mutex_destroy(&P.qmu);
     push_auth_free();

@@ -22,6 +22,12 @@ typedef struct push_timer {
 void push_timer_in(push_timer *t, int64_t us, void (*fn)(push_timer *));
 void push_timer_cancel(push_timer *t);
 
+struct push_conn;
+typedef struct push_slot {     /* clients due at one ms of the wheel */
+    struct push_conn **a;      /* NULL: left (written early, closed) */
+    size_t n, cap, live;       /* live: not NULL */
+} push_slot;
+
 /* One connection: its push_client plus what lws needs. */
 typedef struct push_conn {
     push_client c;
@@ -35,7 +41,9 @@ typedef struct push_conn {
     int waiting;               /* a writable event is asked for */
     int deflate;               /* it offered an extension: see
                                 * push_write_now() */
-    int paced;                 /* in P.paced */
+    int paced;                 /* in a slot of P.wheel */
+    int64_t pace_at;           /* that slot's time (monotonic ms) */
+    size_t pace_slot, pace_idx;
     int64_t delta_ms;          /* when its last frame went out */
     int64_t checked_ms;        /* last backlog check while busy */
     uint64_t woken;            /* the last drain that woke it */
@@ -79,13 +87,25 @@ typedef struct push_server {
     int in_drain;              /* in a pass (no nested drains) */
     uint64_t carry[PUSH_NTOPICS]; /* where the next drain's pass starts
                                 * if before the new changes (or MAX) */
-    push_conn **paced;         /* clients held back by batch_ms */
-    size_t npaced, cappaced;
-    push_timer pace;           /* when the paced clients are due */
-    int64_t pace_at;           /* its time (monotonic ms) */
-    uint64_t prompt;           /* frames written or asked for, not paced */
+    /* Clients held back until their next frame is due, by due ms modulo
+     * nwheel (push_write.c): each client has its own time, so the frames
+     * of thousands of clients are spread evenly, not sent in bursts. */
+    push_slot *wheel;
+    size_t nwheel, npaced;
+    int64_t wheel_done;        /* slots up to this ms are processed */
+    push_timer pace;           /* the next slot with clients, or the pass */
+    int64_t pace_at;           /* its time (0: not armed) */
+    double send_us;            /* a paced client's write, measured (EWMA) */
+    int64_t interval, grid;    /* ms between a client's frames; the pace
+                                * timer's step (push_pace.c) */
+    size_t group_max;          /* clients per grid time, about */
+    push_conn **due;           /* the clients of the slots being written */
+    size_t capdue;
+    int64_t pass_at;           /* the next drain while clients are active
+                                * (0: none; the pace timer runs it) */
+    uint64_t woke;             /* clients a drain wrote to or paced */
     int64_t quiet_until;       /* atomic: publishers do not wake the thread
-                                * before this (the pace timer will) */
+                                * before this (the pass timer will) */
     push_timer sweep;          /* the stalled-client check, each second */
     pthread_mutex_t qmu;       /* guards q, qn, qcap, stats.published */
     push_qitem *q, *q2;
@@ -121,6 +141,26 @@ void push_want_write(push_conn *cn);
  * permessage-deflate, busy ones, and closing ones get a writable event
  * instead (lws compresses and flushes there). */
 void push_write_now(push_conn *cn);
+/* push_pace.c: a client's next frame waits for its time (the wheel). */
+int push_pace_init(void);      /* -1: out of memory */
+void push_pace_free(void);
+void push_pace_cancel(void);   /* the timers, before the loop goes */
+/* 1 when cn must wait (it is put in its slot); 0: write now. */
+int push_pace_hold(push_conn *cn, int64_t now);
+/* cn just had a frame: its slot one interval on (written again if it has
+ * news then); 1 if it has the slot. */
+int push_pace_wrote(push_conn *cn, int64_t now);
+void push_pace_leave(push_conn *cn);
+/* The current interval between a client's frames (ms). */
+int64_t push_pace_interval(void);
+/* Set the pass (a drain one interval on) unless one is set; publishers
+ * do not wake the thread until then. */
+void push_pace_pass(int64_t now);
+/* push_fanout.c: take the queued changes into the state outside a drain
+ * (1 if there were any); the next drain wakes the clients not held for
+ * them. */
+int push_take_in(void);
+
 /* Free what a too slow client is owed and close it with 4008. */
 void push_drop_slow(push_conn *cn);
 /* Ping a client quiet for ping_s, hang up one quiet for twice (sweep). */
