@@ -88,7 +88,7 @@ typedef struct push_server {
     uint64_t carry[PUSH_NTOPICS]; /* where the next drain's pass starts
                                 * if before the new changes (or MAX) */
     /* Clients held back until their next frame is due, by due ms modulo
-     * nwheel (push_write.c): each client has its own time, so the frames
+     * nwheel (push_pace.c): each client has its own time, so the frames
      * of thousands of clients are spread evenly, not sent in bursts. */
     push_slot *wheel;
     size_t nwheel, npaced;

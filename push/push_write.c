@@ -60,11 +60,13 @@ static int write_next(push_conn *cn, struct lws *wsi, int64_t now)
 
 int push_on_writeable(push_conn *cn, struct lws *wsi)
 {
-    /* Changes published while the thread goes round its clients are taken
-     * in at once, not after the round: a client later in the round sends
-     * them now, so a change waits at most about one round, not two. (cn
-     * still counts as waiting meanwhile: the drain does not write to it.) */
-    if (__atomic_load_n(&P.queued, __ATOMIC_ACQUIRE))
+    /* Without pacing, changes published meanwhile are taken in at once
+     * (cn still counts as waiting meanwhile: the drain does not write to
+     * it). With pacing the pace timer takes them in at each grid step:
+     * taken in here, each client written at its writable event had
+     * changes up to another point, so a frame of its own to build, and at
+     * 5,000 clients and 1,000 changes/s those builds took the thread. */
+    if (!P.wheel && __atomic_load_n(&P.queued, __ATOMIC_ACQUIRE))
         push_drain();
     cn->waiting = 0;
     if (cn->close_code) {
