@@ -2,9 +2,9 @@
  * that had a frame less than an interval ago waits in a slot of a timing
  * wheel (one slot per ms) until its own time; after each frame it takes
  * the slot one interval on, so a busy client gets a frame every interval.
- * The interval is --ws-batch-ms, longer when the writes to all paced
- * clients (their number times the measured cost of one) would take more
- * than PACE_SHARE of the thread.
+ * The interval is --ws-batch-ms, or as long as the writes to all paced
+ * clients take (their number times the measured cost of one) when that is
+ * longer; past twice the batch time, that plus the batch time.
  * The timer comes on a grid: k groups per interval, k such that a group's
  * writes take about SLOT_BURST_MS. Few clients are one group (one wake-up
  * and one frame build per interval, as rounds were); 5,000 are spread over
@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define PACE_SHARE 0.85        /* of the thread's time, for paced writes */
 #define SLOT_BURST_MS 4.0      /* a group's writes, about, when spread */
 
 /* The grid time of the slots being written (0: none): their clients are
@@ -72,7 +71,7 @@ void push_pace_cancel(void)
 static void set_grid(void)
 {
     double all = (double)P.npaced * P.send_us / 1000.0;   /* ms */
-    int64_t iv = (int64_t)(all / PACE_SHARE);
+    int64_t iv = (int64_t)all;      /* 0.85 of it: p99 4 ms longer */
     /* Past twice the batch time, the writes plus the batch time, as the
      * rounds had: the thread keeps idle time however large frames grow
      * (at 1,000 changes/s frames grew with the interval, then their cost
