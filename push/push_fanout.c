@@ -289,8 +289,8 @@ void push_drain(void)
         }
     }
     P.in_drain = 0;
-    /* Clients are active: the pass timer takes the next changes in, and
-     * publishers need not wake the thread for them meanwhile. */
+    /* Clients are active: the next pass (push_pace.c) takes the next
+     * changes in, and publishers need not wake the thread meanwhile. */
     if (P.woke != woke)
         push_pace_pass(now);
     __atomic_store_n(&P.offset, P.st.offset, __ATOMIC_RELEASE);
