@@ -213,6 +213,7 @@ push_frame *push_error_frame(const char *code, const char *fmt, ...)
 
 int64_t push_now_ms(void);
 int64_t push_mono_ms(void);   /* monotonic clock, for rate limits */
+int64_t push_mono_us(void);   /* the same in microseconds */
 uint64_t push_sock_acked(int fd);  /* TCP bytes the peer acked (push_sock.c) */
 /* One part of a snapshot: the entities passing f from id `from` on (NULL:
  * the first), about max_bytes of items. *next gets the id the next part

@@ -17,7 +17,6 @@
 #include "push/push_server.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 #define SLOT_BURST_MS 4.0      /* a group's writes, about, when spread */
 
@@ -26,13 +25,6 @@
  * long the writes took, so the group stays one. */
 static int64_t slot_now;
 static int releasing;          /* writing the clients taken from slots */
-
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* The longest interval (before rounding to the grid): the wheel has a
  * slot for each ms of two. */
@@ -87,11 +79,6 @@ static void set_grid(void)
     P.grid = (iv + k - 1) / k;
     P.interval = k * P.grid;
     P.group_max = (size_t)((double)P.npaced / (double)k * 1.1) + 1;
-}
-
-int64_t push_pace_interval(void)
-{
-    return P.interval;
 }
 
 /* t rounded up to the grid. */
@@ -266,7 +253,7 @@ static void pace_due(push_timer *t)
         took = push_take_in();
     }
     size_t n = take_due(now, &P.due, &P.capdue);
-    int64_t t0 = mono_us();
+    int64_t t0 = push_mono_us();
     size_t wrote = 0;
     releasing = 1;
     for (size_t i = 0; i < n; i++) {
@@ -280,7 +267,7 @@ static void pace_due(push_timer *t)
     releasing = 0;
     slot_now = 0;
     if (wrote >= 4) {            /* too few to time (the clock's cost) */
-        double us = (double)(mono_us() - t0) / (double)wrote;
+        double us = (double)(push_mono_us() - t0) / (double)wrote;
         P.send_us = P.send_us ? P.send_us * 0.9 + us * 0.1 : us;
     }
     if (took || wrote || P.woke != woke || P.npaced)

@@ -105,7 +105,7 @@ typedef struct push_server {
                                 * (0: none; the pace timer runs it) */
     uint64_t woke;             /* clients a drain wrote to or paced */
     int64_t quiet_until;       /* atomic: publishers do not wake the thread
-                                * before this (the pass timer will) */
+                                * before this (the pass takes them in) */
     push_timer sweep;          /* the stalled-client check, each second */
     pthread_mutex_t qmu;       /* guards q, qn, qcap, stats.published */
     push_qitem *q, *q2;
@@ -151,8 +151,6 @@ int push_pace_hold(push_conn *cn, int64_t now);
  * news then); 1 if it has the slot. */
 int push_pace_wrote(push_conn *cn, int64_t now);
 void push_pace_leave(push_conn *cn);
-/* The current interval between a client's frames (ms). */
-int64_t push_pace_interval(void);
 /* Set the pass (a drain one interval on) unless one is set; publishers
  * do not wake the thread until then. */
 void push_pace_pass(int64_t now);

@@ -31,11 +31,16 @@ int64_t push_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t push_mono_ms(void)
+int64_t push_mono_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t push_mono_ms(void)
+{
+    return push_mono_us() / 1000;
 }
 
 /* --- frames --- */

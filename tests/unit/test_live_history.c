@@ -463,8 +463,8 @@ static long wal_pages(void)
 
 /* The WAL goes back into the database on the checkpoint thread: commits
  * past the threshold wake it, the WAL starts over and stays near the
- * threshold instead of growing with every commit (none of the commits
- * copies it itself below 8x the threshold). */
+ * threshold instead of growing with every commit (a commit copies the
+ * rest itself only past 1.25x the threshold). */
 static void test_checkpoint_thread_bounds_the_wal(void)
 {
     fx_now = FX_T0;
