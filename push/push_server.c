@@ -8,6 +8,9 @@
 #include "push/push_server.h"
 
 #include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +252,11 @@ static void *service(void *arg)
 {
     (void)arg;
     pthread_setname_np(pthread_self(), "ct-push");   /* for top and perf */
+    /* Below the HTTP workers: an ingest is acknowledged before the next
+     * burst of frames (N=5000, R=1000: ingest backed up less often, p99
+     * 100-123 against 135-189 ms). The pace interval follows the measured
+     * time per write, so the frames adapt to what the thread gets. */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 5);
     push_sweep_start();
     if (P.loop)
         ev_run(P.loop, 0);     /* until service_done() breaks it */

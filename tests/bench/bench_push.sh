@@ -14,7 +14,11 @@
 # A run at N=1 per R shows the ingest path's own cost (and nchan's publish).
 # citytwin lines also split the server's CPU: push_per_delivery (the push
 # thread, per delivered update) and rest_per_update (every other thread:
-# the ingest request, history, fusion; per update).
+# the ingest request, history, fusion; per update). ack_p50/ack_p99: the
+# ingest request to its answer. rx_p50/rx_p99: the same latency to the
+# kernel's arrival stamp of the segment (SO_TIMESTAMPNS) instead of the
+# generator's read: the difference is the generator's own lag (one loop
+# reading 5,000 sockets falls behind a burst by up to ~15 ms).
 # PUSH_BENCH_WARMUP (s, default 10 at R<=100, else 3) runs the load before
 # the measured seconds, so both servers are measured in their steady state
 # (our WAL file reaches its working size after ~1,000 commits; before that

@@ -59,6 +59,10 @@ static uint32_t *hist;
 static uint64_t delivered, frames, maxlat, stray, repeated;
 static int64_t *sent_at;     /* send time (us) of update k */
 static uint32_t *worst;      /* with --trace: slowest receipt (us) of k */
+static uint32_t *hist_rx;    /* the same, to the kernel's arrival stamp */
+static int64_t rx_at;        /* arrival (monotonic us) of the last read */
+static int64_t real_off;     /* CLOCK_REALTIME - CLOCK_MONOTONIC (us) */
+static uint32_t *ack_us;     /* citytwin: request to its answer (us) of k */
 static long nsent_cap, sent;
 static const char *marker = "\"flow_vph\":";
 static char **ids;
@@ -80,6 +84,7 @@ static int dial(int port, int nonblock)
     inet_pton(AF_INET, host, &a.sin_addr);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) && errno != EINPROGRESS) {
         close(fd);
         return -1;
@@ -134,6 +139,30 @@ static int ws_send(int fd, const char *s)
     return send_all(fd, f, h + n);
 }
 
+/* recv() that also notes when the data reached the socket (SO_TIMESTAMPNS:
+ * the stamp of the last segment read), so a second latency figure leaves
+ * out the time this one loop took to come round to the socket. */
+static ssize_t recv_stamped(int fd, void *buf, size_t len)
+{
+    struct iovec iov = {buf, len};
+    union {
+        char b[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = ctl.b, .msg_controllen = sizeof ctl.b};
+    ssize_t r = recvmsg(fd, &m, 0);
+    rx_at = 0;
+    for (struct cmsghdr *h = r > 0 ? CMSG_FIRSTHDR(&m) : NULL; h;
+         h = CMSG_NXTHDR(&m, h))
+        if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(h), sizeof ts);
+            rx_at = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - real_off;
+        }
+    return r;
+}
+
 /* Count the updates in one frame received by client c. An update that
  * comes twice to one client (the live engine may publish an entity again,
  * e.g. when an older observation is fused after a newer one) counts once. */
@@ -163,6 +192,8 @@ static void count_updates(cl *c, const unsigned char *p, size_t n)
         }
         c->got[k / 8] |= (uint8_t)(1u << (k % 8));
         uint64_t lat = (uint64_t)(t - sent_at[k]);
+        int64_t rl = (rx_at ? rx_at : t) - sent_at[k];
+        hist_rx[rl < 0 ? 0 : rl < HIST_US ? rl : HIST_US - 1]++;
         if (worst && lat > worst[k])
             worst[k] = (uint32_t)lat;
         hist[lat < HIST_US ? lat : HIST_US - 1]++;
@@ -177,7 +208,7 @@ static int on_data(cl *c)
 {
     for (;;) {
         size_t room = BUF - c->len;
-        ssize_t r = recv(c->fd, c->buf + c->len, room, 0);
+        ssize_t r = recv_stamped(c->fd, c->buf + c->len, room);
         if (r == 0)
             return -1;
         if (r < 0)
@@ -310,13 +341,40 @@ static void proc_thread_ns(uint64_t *all, uint64_t *push)
         closedir(d);
 }
 
-static uint64_t pct(double q)
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Percentiles of the ingest answers' latency (the acknowledged part of an
+ * update's way; the rest is the push). Sorts ack_us in place. */
+static void ack_pct(long from, long to, double *p50, double *p99)
+{
+    long n = 0;
+    for (long k = from; k < to; k++)
+        if (ack_us[k])
+            ack_us[from + n++] = ack_us[k];
+    *p50 = *p99 = 0;
+    if (n == 0)
+        return;
+    qsort(ack_us + from, (size_t)n, sizeof *ack_us, cmp_u32);
+    *p50 = ack_us[from + n / 2] / 1e3;
+    *p99 = ack_us[from + (long)((double)n * 0.99)] / 1e3;
+}
+
+static uint64_t pct_of(const uint32_t *h, double q)
 {
     uint64_t want = (uint64_t)(q * (double)delivered), acc = 0;
     for (uint64_t i = 0; i < HIST_US; i++)
-        if ((acc += hist[i]) > want)
+        if ((acc += h[i]) > want)
             return i;
     return maxlat;
+}
+
+static uint64_t pct(double q)
+{
+    return pct_of(hist, q);
 }
 
 /* Update k through the test-only publish op, or to nchan. */
@@ -377,6 +435,8 @@ static int ingest_answer(hconn *h)
         if (memcmp(h->buf, "HTTP/1.1 200", 12) == 0 &&
             strstr(e, "\"accepted\":1")) {
             accepted++;
+            if (h->k >= k_base && sent_at[h->k])
+                ack_us[h->k] = (uint32_t)(now_us() - sent_at[h->k]);
         } else {
             /* counted once measured (a warm-up one is only forgotten) */
             if (h->k >= k_base && refused++ < 3)
@@ -480,8 +540,13 @@ int main(int argc, char **argv)
         marker = "\"flow_vph\":";
     const char *path = nchan ? "/sub/traffic" : "/";
     hist = calloc(HIST_US, sizeof *hist);
+    hist_rx = calloc(HIST_US, sizeof *hist_rx);
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    real_off = (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000 - now_us();
     nsent_cap = (long)(rate * (seconds + warmup)) + 16;
     sent_at = calloc((size_t)nsent_cap, sizeof *sent_at);
+    ack_us = calloc((size_t)nsent_cap, sizeof *ack_us);
     if (trace)
         worst = calloc((size_t)nsent_cap, sizeof *worst);
     cl *cs = calloc((size_t)nclients + 1, sizeof *cs);
@@ -669,9 +734,15 @@ int main(int argc, char **argv)
            maxlat / 1e3, 100.0 * cpu_s / wall,
            delivered ? cpu_s * 1e6 / (double)delivered : 0.0, rss1 / 1024.0,
            dead);
-    if (api)
+    if (api) {
+        double a50, a99;
         printf(" refused=%ld queued_max=%ld unsent=%ld", refused, queued_max,
                due - sent);
+        ack_pct(k_base, sent, &a50, &a99);
+        printf(" ack_p50=%.2fms ack_p99=%.2fms", a50, a99);
+    }
+    printf(" rx_p50=%.2fms rx_p99=%.2fms", pct_of(hist_rx, 0.50) / 1e3,
+           pct_of(hist_rx, 0.99) / 1e3);
     /* threads that ended meanwhile drop out of the sums: only when the
      * totals grew is the split meaningful */
     if (push1 > push0 && all1 - push1 >= all0 - push0 && delivered && updates > 0)
@@ -693,6 +764,7 @@ int main(int argc, char **argv)
     if (tf)
         fclose(tf);
     free(worst);
+    free(ack_us);
     for (int i = 0; i <= nclients; i++) {
         if (cs[i].state != 2 && cs[i].fd > 0)
             close(cs[i].fd);
@@ -708,6 +780,7 @@ int main(int argc, char **argv)
     free(idle);
     free(cs);
     free(hist);
+    free(hist_rx);
     free(sent_at);
     close(ep);
     return 0;
