@@ -648,6 +648,7 @@ int main(int argc, char **argv)
             k_base = sent;
             tm = t;
             memset(hist, 0, HIST_US * sizeof *hist);
+            memset(hist_rx, 0, HIST_US * sizeof *hist_rx);
             delivered = frames = maxlat = stray = repeated = 0;
             refused = 0;
             proc_cpu_rss(&t0_ticks, &rss0);
