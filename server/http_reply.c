@@ -59,6 +59,8 @@ void http_common_headers(http_req *r)
  * header when it sent one, else HTTP/1.1. */
 static int keeps_alive(const http_req *r)
 {
+    if (r->unparsed)     /* civetweb refused it and closes the connection */
+        return 0;
     const char *c = http_header(r, "Connection");
     if (c) {
         for (const char *p = c; (p = strcasestr(p, "keep-alive")); p += 10)
@@ -73,28 +75,15 @@ static int keeps_alive(const http_req *r)
 /* civetweb's header API sends every header line with its own send() (13
  * TCP segments for a small JSON answer, each through the loopback stack
  * and the client's wake-up): the status line, headers and a small body
- * go out in one write instead. mg_response_header_start() still tells
+ * go out in one write instead. Also for a request civetweb refused (its
+ * headers too large): it closes with the rest unread, which resets the
+ * connection, and an answer in parts could lose its body to the reset. mg_response_header_start() still tells
  * civetweb the status (its keep-alive rules and logs). */
 #define ONE_WRITE_MAX (64 * 1024)
 
 int http_reply_bytes(http_req *r, int status, const char *ctype,
                      const char *extra, const void *body, size_t len)
 {
-    if (r->unparsed) {   /* civetweb refused the request: its own path */
-        char clen[32];
-        snprintf(clen, sizeof clen, "%zu", len);
-        mg_response_header_start(r->conn, status);
-        http_common_headers(r);
-        if (ctype)
-            mg_response_header_add(r->conn, "Content-Type", ctype, -1);
-        mg_response_header_add(r->conn, "Content-Length", clen, -1);
-        if (extra && *extra)
-            mg_response_header_add_lines(r->conn, extra);
-        mg_response_header_send(r->conn);
-        if (len > 0)
-            mg_write(r->conn, body, len);
-        return r->status = status;
-    }
     mg_response_header_start(r->conn, status);
     char date[64];
     time_t now = time(NULL);
