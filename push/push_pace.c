@@ -227,8 +227,8 @@ static void arm_next(int64_t now)
 {
     int64_t at = P.pass_at;
     /* from the first slot not taken: steps still due come at once */
-    for (int64_t ms = P.wheel_done + 1; P.npaced && ms < now + (int64_t)P.nwheel &&
-         (!at || ms < at); ms++)
+    for (int64_t ms = P.wheel_done + 1;
+         P.npaced && ms < now + (int64_t)P.nwheel && (!at || ms < at); ms++)
         if (P.wheel[ms % (int64_t)P.nwheel].live) {
             at = ms;
             break;

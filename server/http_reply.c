@@ -75,10 +75,11 @@ static int keeps_alive(const http_req *r)
 /* civetweb's header API sends every header line with its own send() (13
  * TCP segments for a small JSON answer, each through the loopback stack
  * and the client's wake-up): the status line, headers and a small body
- * go out in one write instead. Also for a request civetweb refused (its
- * headers too large): it closes with the rest unread, which resets the
- * connection, and an answer in parts could lose its body to the reset. mg_response_header_start() still tells
- * civetweb the status (its keep-alive rules and logs). */
+ * go out in one write instead; also for a request civetweb refused
+ * (headers too large): it closes with the rest unread, which resets the
+ * connection, and an answer in parts could lose its body to the reset.
+ * mg_response_header_start() still tells civetweb the status (its
+ * keep-alive rules and logs). */
 #define ONE_WRITE_MAX (64 * 1024)
 
 int http_reply_bytes(http_req *r, int status, const char *ctype,
