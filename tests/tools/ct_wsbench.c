@@ -62,7 +62,8 @@ static uint32_t *worst;      /* with --trace: slowest receipt (us) of k */
 static uint32_t *hist_rx;    /* the same, to the kernel's arrival stamp */
 static int64_t rx_at;        /* arrival (monotonic us) of the last read */
 static int64_t real_off;     /* CLOCK_REALTIME - CLOCK_MONOTONIC (us) */
-static uint32_t *ack_us;     /* citytwin: request to its answer (us) of k */
+static uint32_t *hist_ack;   /* citytwin: request to its answer (us) */
+static uint64_t nack;
 static long nsent_cap, sent;
 static const char *marker = "\"flow_vph\":";
 static char **ids;
@@ -341,40 +342,19 @@ static void proc_thread_ns(uint64_t *all, uint64_t *push)
         closedir(d);
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* The q-quantile (us) of the n samples in histogram h; 0 when none. */
+static uint64_t pct_of(const uint32_t *h, uint64_t n, double q)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Percentiles of the ingest answers' latency (the acknowledged part of an
- * update's way; the rest is the push). Sorts ack_us in place. */
-static void ack_pct(long from, long to, double *p50, double *p99)
-{
-    long n = 0;
-    for (long k = from; k < to; k++)
-        if (ack_us[k])
-            ack_us[from + n++] = ack_us[k];
-    *p50 = *p99 = 0;
-    if (n == 0)
-        return;
-    qsort(ack_us + from, (size_t)n, sizeof *ack_us, cmp_u32);
-    *p50 = ack_us[from + n / 2] / 1e3;
-    *p99 = ack_us[from + (long)((double)n * 0.99)] / 1e3;
-}
-
-static uint64_t pct_of(const uint32_t *h, double q)
-{
-    uint64_t want = (uint64_t)(q * (double)delivered), acc = 0;
-    for (uint64_t i = 0; i < HIST_US; i++)
+    uint64_t want = (uint64_t)(q * (double)n), acc = 0;
+    for (uint64_t i = 0; n && i < HIST_US; i++)
         if ((acc += h[i]) > want)
             return i;
-    return maxlat;
+    return 0;
 }
 
 static uint64_t pct(double q)
 {
-    return pct_of(hist, q);
+    return pct_of(hist, delivered, q);
 }
 
 /* Update k through the test-only publish op, or to nchan. */
@@ -435,8 +415,11 @@ static int ingest_answer(hconn *h)
         if (memcmp(h->buf, "HTTP/1.1 200", 12) == 0 &&
             strstr(e, "\"accepted\":1")) {
             accepted++;
-            if (h->k >= k_base && sent_at[h->k])
-                ack_us[h->k] = (uint32_t)(now_us() - sent_at[h->k]);
+            if (h->k >= k_base && sent_at[h->k]) {
+                int64_t a = now_us() - sent_at[h->k];
+                hist_ack[a < HIST_US ? a : HIST_US - 1]++;
+                nack++;
+            }
         } else {
             /* counted once measured (a warm-up one is only forgotten) */
             if (h->k >= k_base && refused++ < 3)
@@ -541,12 +524,12 @@ int main(int argc, char **argv)
     const char *path = nchan ? "/sub/traffic" : "/";
     hist = calloc(HIST_US, sizeof *hist);
     hist_rx = calloc(HIST_US, sizeof *hist_rx);
+    hist_ack = calloc(HIST_US, sizeof *hist_ack);
     struct timespec rt;
     clock_gettime(CLOCK_REALTIME, &rt);
     real_off = (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000 - now_us();
     nsent_cap = (long)(rate * (seconds + warmup)) + 16;
     sent_at = calloc((size_t)nsent_cap, sizeof *sent_at);
-    ack_us = calloc((size_t)nsent_cap, sizeof *ack_us);
     if (trace)
         worst = calloc((size_t)nsent_cap, sizeof *worst);
     cl *cs = calloc((size_t)nclients + 1, sizeof *cs);
@@ -649,6 +632,8 @@ int main(int argc, char **argv)
             tm = t;
             memset(hist, 0, HIST_US * sizeof *hist);
             memset(hist_rx, 0, HIST_US * sizeof *hist_rx);
+            memset(hist_ack, 0, HIST_US * sizeof *hist_ack);
+            nack = 0;
             delivered = frames = maxlat = stray = repeated = 0;
             refused = 0;
             proc_cpu_rss(&t0_ticks, &rss0);
@@ -735,15 +720,14 @@ int main(int argc, char **argv)
            maxlat / 1e3, 100.0 * cpu_s / wall,
            delivered ? cpu_s * 1e6 / (double)delivered : 0.0, rss1 / 1024.0,
            dead);
-    if (api) {
-        double a50, a99;
-        printf(" refused=%ld queued_max=%ld unsent=%ld", refused, queued_max,
-               due - sent);
-        ack_pct(k_base, sent, &a50, &a99);
-        printf(" ack_p50=%.2fms ack_p99=%.2fms", a50, a99);
-    }
-    printf(" rx_p50=%.2fms rx_p99=%.2fms", pct_of(hist_rx, 0.50) / 1e3,
-           pct_of(hist_rx, 0.99) / 1e3);
+    if (api)
+        printf(" refused=%ld queued_max=%ld unsent=%ld ack_p50=%.2fms "
+               "ack_p99=%.2fms", refused, queued_max, due - sent,
+               pct_of(hist_ack, nack, 0.50) / 1e3,
+               pct_of(hist_ack, nack, 0.99) / 1e3);
+    printf(" rx_p50=%.2fms rx_p99=%.2fms",
+           pct_of(hist_rx, delivered, 0.50) / 1e3,
+           pct_of(hist_rx, delivered, 0.99) / 1e3);
     /* threads that ended meanwhile drop out of the sums: only when the
      * totals grew is the split meaningful */
     if (push1 > push0 && all1 - push1 >= all0 - push0 && delivered && updates > 0)
@@ -765,7 +749,6 @@ int main(int argc, char **argv)
     if (tf)
         fclose(tf);
     free(worst);
-    free(ack_us);
     for (int i = 0; i <= nclients; i++) {
         if (cs[i].state != 2 && cs[i].fd > 0)
             close(cs[i].fd);
@@ -782,6 +765,7 @@ int main(int argc, char **argv)
     free(cs);
     free(hist);
     free(hist_rx);
+    free(hist_ack);
     free(sent_at);
     close(ep);
     return 0;
