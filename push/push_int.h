@@ -93,8 +93,10 @@ typedef struct push_state {
 
 void push_state_init(push_state *st, size_t history, uint64_t epoch);
 void push_state_free(push_state *st);
-/* Merge a change into the state and the history; consumes fields.
- * Returns the record (owned by the ring; incref to keep it). */
+/* Merge a change into the state and the history; consumes fields. The
+ * record keeps the fields that change the entity only. Returns the record
+ * (owned by the ring; incref to keep it), or NULL when nothing changed (or
+ * out of memory). */
 push_rec *push_state_apply(push_state *st, int topic, const char *entity,
                            json_t *fields);
 /* Note that a snapshot in parts starts at offset; was one started there? */

@@ -257,9 +257,45 @@ size_t push_state_topic_bytes(const push_state *st, int t, uint64_t seq)
     return st->tr[t].r[(st->tr[t].next - 1) % st->cap]->cum - before;
 }
 
+/* The fields that change cur (the entity's merged value, may be NULL):
+ * a value equal to the current one, or a null for a field it lacks, is
+ * dropped, so a delta carries what changed only (publishers send whole
+ * values: a road's district and stale flag at every reading). Consumes
+ * fields; a new reference. */
+static json_t *changed_only(const json_t *cur, json_t *fields)
+{
+    const char *k;
+    json_t *v;
+    size_t same = 0;
+    json_object_foreach(fields, k, v) {
+        json_t *old = cur ? json_object_get(cur, k) : NULL;
+        same += json_is_null(v) ? old == NULL : old && json_equal(old, v);
+    }
+    if (!same)
+        return fields;
+    json_t *d = json_object();
+    if (!d)
+        return fields;
+    json_object_foreach(fields, k, v) {
+        json_t *old = cur ? json_object_get(cur, k) : NULL;
+        if (json_is_null(v) ? old != NULL : !old || !json_equal(old, v))
+            json_object_set(d, k, v);
+    }
+    json_decref(fields);
+    return d;
+}
+
 push_rec *push_state_apply(push_state *st, int topic, const char *entity,
                            json_t *fields)
 {
+    json_t *cur = json_object_get(st->topics[topic], entity);
+    if (json_is_object(fields)) {
+        fields = changed_only(cur, fields);
+        if (cur && json_object_size(fields) == 0) {
+            json_decref(fields);       /* nothing changed: nothing to send */
+            return NULL;
+        }
+    }
     push_rec *r = calloc(1, sizeof *r);
     if (!r) {
         json_decref(fields);
@@ -273,7 +309,6 @@ push_rec *push_state_apply(push_state *st, int topic, const char *entity,
     r->bytes = json_dumpb(fields, NULL, 0, PUSH_JSON) + strlen(entity) + 4;
 
     /* Merge: fields overwrite, null removes. */
-    json_t *cur = json_object_get(st->topics[topic], entity);
     if (!cur) {
         cur = json_object();
         json_object_set_new(st->topics[topic], entity, cur);

@@ -42,6 +42,35 @@ static void test_state_merge_and_history(void)
     push_state_free(&st);
 }
 
+/* A record keeps what changed only: equal values and nulls for absent
+ * fields are dropped, and a change that changes nothing is no record. */
+static void test_state_keeps_changes_only(void)
+{
+    push_state st;
+    push_state_init(&st, 8, 42);
+    push_rec *r = push_state_apply(&st, T("traffic"), "r1",
+        json_pack("{s:i, s:s, s:n}", "speed", 40, "district", "d1", "occupancy"));
+    UT_CHECK(r != NULL);
+    UT_EQ_INT(json_object_size(r->fields), 2);          /* the null: nothing to remove */
+    r = push_state_apply(&st, T("traffic"), "r1",
+        json_pack("{s:i, s:s, s:n}", "speed", 41, "district", "d1", "occupancy"));
+    UT_CHECK(r != NULL);
+    UT_EQ_INT(json_object_size(r->fields), 1);
+    UT_EQ_INT(json_integer_value(json_object_get(r->fields, "speed")), 41);
+    UT_EQ_INT(r->offset, 2);
+    r = push_state_apply(&st, T("traffic"), "r1", json_pack("{s:i, s:s}", "speed", 41, "district", "d1"));
+    UT_CHECK(r == NULL);                                 /* no change, no offset */
+    UT_EQ_INT(st.offset, 2);
+    r = push_state_apply(&st, T("traffic"), "r1", json_pack("{s:n}", "district"));
+    UT_CHECK(r != NULL && json_is_null(json_object_get(r->fields, "district")));
+    json_t *cur = json_object_get(st.topics[T("traffic")], "r1");
+    UT_CHECK(json_object_get(cur, "district") == NULL);
+    UT_EQ_INT(json_integer_value(json_object_get(cur, "speed")), 41);
+    r = push_state_apply(&st, T("traffic"), "r2", json_object());
+    UT_CHECK(r != NULL);                                 /* a new entity, even empty */
+    push_state_free(&st);
+}
+
 static void test_filters(void)
 {
     push_filter f;
@@ -523,6 +552,7 @@ static void test_snapshot_in_parts(void)
 int main(void)
 {
     UT_RUN(test_state_merge_and_history);
+    UT_RUN(test_state_keeps_changes_only);
     UT_RUN(test_filters);
     UT_RUN(test_client_coalesces_and_watermarks);
     UT_RUN(test_client_bound);
