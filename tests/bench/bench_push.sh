@@ -120,7 +120,7 @@ median() {
     { for (i = 2; i <= NF; i++) if (split($i, kv, "=") == 2) {
         if (match(kv[2], /^[0-9.]+/) && substr(kv[2], RLENGTH + 1) !~ /^\//) {
           key[i] = kv[1]; unit[i] = substr(kv[2], RLENGTH + 1)
-          val[i, NR] = substr(kv[2], 1, RLENGTH) } }
+          val[i, NR] = substr(kv[2], 1, RLENGTH) + 0 } }  # a number: "86.5" < "155.6"
       n = NR; nf = NF }
     END { if (!n) exit; line = sprintf("median %-8s (%d runs)", who, n)
       for (i = 2; i <= nf; i++) if (i in key) {
