@@ -83,6 +83,7 @@ int live_fusion_init(live_fusion *f, const live_registry *r)
 {
     memset(f, 0, sizeof *f);
     f->reg = r;
+    f->rewalk = 1;
     f->nplaces = r->nd + 1;
     f->st = calloc((size_t)(r->n ? r->n : 1), sizeof *f->st);
     f->fresh = calloc((size_t)(r->n ? r->n : 1), sizeof *f->fresh);
@@ -138,6 +139,16 @@ void live_fusion_free(live_fusion *f)
     memset(f, 0, sizeof *f);
 }
 
+/* An entity was heard from: its time to turn stale may come before the
+ * walk's earliest (a first reading older than f->since). */
+static void note_heard(live_fusion *f, int ent)
+{
+    const live_fresh *x = &f->fresh[ent];
+    double d = (double)x->last + f->walked_periods * 1000.0 * x->period_s;
+    if (x->kind != LIVE_AREA && d < (double)f->fresh_until)
+        f->fresh_until = (int64_t)d;
+}
+
 int live_fusion_apply(live_fusion *f, const live_obs *o)
 {
     const live_entity *e = &f->reg->ents[o->ent];
@@ -151,10 +162,14 @@ int live_fusion_apply(live_fusion *f, const live_obs *o)
         s->v[k] = o->v[k];
         changed = 1;
     }
-    if (o->t > s->last)
+    if (o->t > s->last) {
         f->fresh[o->ent].last = s->last = o->t;
+        note_heard(f, o->ent);
+    }
     if (!changed)
         return 0;
+    if (f->fresh[o->ent].stale)
+        f->rewalk = 1;                        /* its counts move at the tick */
     s->stale = f->fresh[o->ent].stale = 0;   /* news: fresh until the tick */
     s->c = live_fusion_contrib(e, s);
     int pl[2], np = places_of(f, e, pl);
@@ -206,6 +221,15 @@ void live_fusion_settle(live_fusion *f)
 
 void live_fusion_freshness(live_fusion *f, int64_t now, double periods)
 {
+    /* Nothing can have turned stale: the walk over every entity (once a
+     * second, most of an idle server's work) would change nothing. */
+    if (!f->rewalk && periods == f->walked_periods && now >= f->walked_at &&
+        now <= f->fresh_until)
+        return;
+    f->rewalk = 0;
+    f->walked_at = now;
+    f->walked_periods = periods;
+    f->fresh_until = INT64_MAX;
     int ns = (int)sizeof f->agg[0].stale;
     int old_stale[LIVE_NKINDS], old_total[LIVE_NKINDS];
     for (int p = 0; p < f->nplaces; p++) {
@@ -218,7 +242,10 @@ void live_fusion_freshness(live_fusion *f, int64_t now, double periods)
         if (x->kind == LIVE_AREA)
             continue;   /* weather places are optional sources */
         int64_t heard = x->last ? x->last : f->since;
-        int stale = (double)(now - heard) > periods * 1000.0 * x->period_s;
+        double after = periods * 1000.0 * x->period_s;
+        int stale = (double)(now - heard) > after;
+        if (!stale && (double)heard + after < (double)f->fresh_until)
+            f->fresh_until = (int64_t)((double)heard + after);
         if (x->place >= 0) {
             f->agg[x->place].total[x->kind]++;
             f->agg[x->place].stale[x->kind] += stale;
@@ -242,6 +269,7 @@ void live_fusion_freshness(live_fusion *f, int64_t now, double periods)
 
 void live_fusion_rebuild(live_fusion *f)
 {
+    f->rewalk = 1;                 /* the states (or since) were replaced */
     for (int p = 0; p < f->nplaces; p++) {
         memset(&f->agg[p].s, 0, sizeof f->agg[p].s);
         f->dirty[p] = f->mdirty[p] = 1;

@@ -50,6 +50,12 @@ typedef struct live_fusion {
     int *prev_stale, *prev_total; /* freshness counts at the last evaluation */
     int64_t since;              /* start of listening: a source never heard
                                    from is stale once it had time to report */
+    /* The freshness walk is skipped until a fresh entity may turn stale
+     * (the earliest such time, kept as readings come), unless a stale one
+     * had news (rewalk) or the rule or the clock moved back. */
+    int64_t fresh_until, walked_at;
+    double walked_periods;
+    int rewalk;
 } live_fusion;
 
 int live_fusion_init(live_fusion *f, const live_registry *r);

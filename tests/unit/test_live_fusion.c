@@ -139,6 +139,12 @@ static void test_freshness_counts_silent_entities(void)
     UT_EQ_INT(fx_vital(e, "d1", "stale_water"), 1);
     UT_EQ_INT(fx_vital(e, "d2", "stale_water"), 0);
     UT_NEAR(fx_vital(e, "city", "stale_water_pct"), 50, 0);
+    /* only w2 is fresh, until +20 min: the walk over every entity waits */
+    int64_t walked = e->fus.walked_at;
+    fx_now = FX_T0 + 19 * 60000;
+    live_tick(e);
+    UT_EQ_INT(e->fus.walked_at, walked);
+    UT_EQ_INT(fx_vital(e, "city", "stale_water"), 1);
     fx_now = FX_T0 + 21 * 60000;
     live_tick(e);
     UT_EQ_INT(fx_vital(e, "city", "stale_water"), 2);
