@@ -139,12 +139,19 @@ void live_fusion_free(live_fusion *f)
     memset(f, 0, sizeof *f);
 }
 
+/* When x, last heard at heard, turns stale: silent longer than periods
+ * of its own. */
+static double stale_after(const live_fresh *x, int64_t heard, double periods)
+{
+    return (double)heard + periods * 1000.0 * x->period_s;
+}
+
 /* An entity was heard from: its time to turn stale may come before the
  * walk's earliest (a first reading older than f->since). */
 static void note_heard(live_fusion *f, int ent)
 {
     const live_fresh *x = &f->fresh[ent];
-    double d = (double)x->last + f->walked_periods * 1000.0 * x->period_s;
+    double d = stale_after(x, x->last, f->walked_periods);
     if (x->kind != LIVE_AREA && d < (double)f->fresh_until)
         f->fresh_until = (int64_t)d;
 }
@@ -242,10 +249,10 @@ void live_fusion_freshness(live_fusion *f, int64_t now, double periods)
         if (x->kind == LIVE_AREA)
             continue;   /* weather places are optional sources */
         int64_t heard = x->last ? x->last : f->since;
-        double after = periods * 1000.0 * x->period_s;
-        int stale = (double)(now - heard) > after;
-        if (!stale && (double)heard + after < (double)f->fresh_until)
-            f->fresh_until = (int64_t)((double)heard + after);
+        double until = stale_after(x, heard, periods);
+        int stale = (double)now > until;
+        if (!stale && until < (double)f->fresh_until)
+            f->fresh_until = (int64_t)until;
         if (x->place >= 0) {
             f->agg[x->place].total[x->kind]++;
             f->agg[x->place].stale[x->kind] += stale;

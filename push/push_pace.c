@@ -22,7 +22,9 @@
 /* The interval over the time the writes to every paced client take, so
  * the thread writes ~87% of the time and ingest, the pass and a late timer
  * have the rest. N=5000, R=100 p99: 44-45 ms at 1.15 (80% CPU), 45-57 at
- * 1.3 (72%); at 1.0 (88%) N=5000, R=1000 backed up. */
+ * 1.3 (72%); 1.0 was dropped when R=1000 backed up, but that was with the
+ * bench generator as the bottleneck; 1.05 after its fix gave no better
+ * p99 (66 and 54 against 51 and 54 ms). */
 #define PACE_SLACK 1.15
 
 /* The grid time of the slots being written (0: none): their clients are
@@ -68,11 +70,9 @@ void push_pace_cancel(void)
 static void set_grid(void)
 {
     double all = (double)P.npaced * P.send_us / 1000.0;   /* ms */
-    /* Always the same share of the writes: "the writes plus the batch
-     * time" past twice the batch time (session 6, against frames growing
-     * with the interval at 1,000 changes/s) was tuned while the bench's
-     * generator was the bottleneck there; with it fixed, N=5000, R=1000
-     * gave p50 34-38 / p99 80-83 ms against 55-62 / 370-660. */
+    /* The same share at every size ("the writes plus the batch time"
+     * for long intervals gave N=5000, R=1000 p99 370-660 ms against
+     * 80-83). */
     int64_t iv = (int64_t)(all * PACE_SLACK);
     if (iv < P.o.batch_ms)
         iv = P.o.batch_ms;

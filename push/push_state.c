@@ -261,21 +261,14 @@ size_t push_state_topic_bytes(const push_state *st, int t, uint64_t seq)
  * a value equal to the current one, or a null for a field it lacks, is
  * dropped, so a delta carries what changed only (publishers send whole
  * values: a road's district and stale flag at every reading). Consumes
- * fields; a new reference. */
+ * fields; a new reference (fields itself when out of memory). */
 static json_t *changed_only(const json_t *cur, json_t *fields)
 {
-    const char *k;
-    json_t *v;
-    size_t same = 0;
-    json_object_foreach(fields, k, v) {
-        json_t *old = cur ? json_object_get(cur, k) : NULL;
-        same += json_is_null(v) ? old == NULL : old && json_equal(old, v);
-    }
-    if (!same)
-        return fields;
     json_t *d = json_object();
     if (!d)
         return fields;
+    const char *k;
+    json_t *v;
     json_object_foreach(fields, k, v) {
         json_t *old = cur ? json_object_get(cur, k) : NULL;
         if (json_is_null(v) ? old != NULL : !old || !json_equal(old, v))
