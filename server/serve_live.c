@@ -25,7 +25,7 @@ static struct {
     const char *live, *thresholds, *auth_path, *scenario;
     long long seed;
     double accel;
-    int off, simulate, init_tokens, explicit_live;
+    int off, simulate, init_tokens, explicit_live, sync_normal;
     /* state */
     char live_buf[1024], auth_buf[1024];
     live_engine *e;
@@ -61,6 +61,10 @@ void serve_live_usage(FILE *f)
         "  --init-tokens   at first run create feeder, operator and admin\n"
         "                  tokens into tokens.txt beside the token database\n"
         "                  (mode 0600) and say where they are\n"
+        "  --history-sync full|normal  full (default): an accepted reading is\n"
+        "                  on the disk before its answer; normal: it survives\n"
+        "                  a crash of the server, not of the machine (no disk\n"
+        "                  sync per request; see docs/LIVE.md, \"History\")\n"
         "  --require-token (above) also makes the live reads need a token\n\n",
         DEFAULT_THRESHOLDS, DEFAULT_SCENARIO);
 }
@@ -76,6 +80,14 @@ int serve_live_option(int ch, const char *arg)
     case SERVE_LIVE_OPT_SCENARIO: L.scenario = arg; return 1;
     case SERVE_LIVE_OPT_AUTH_DB: L.auth_path = arg; return 1;
     case SERVE_LIVE_OPT_INIT_TOKENS: L.init_tokens = 1; return 1;
+    case SERVE_LIVE_OPT_HIST_SYNC:
+        if (strcmp(arg, "full") && strcmp(arg, "normal")) {
+            fprintf(stderr, "citytwin serve: --history-sync '%s' is neither "
+                    "'full' nor 'normal'\n", arg);
+            return -1;
+        }
+        L.sync_normal = !strcmp(arg, "normal");
+        return 1;
     case SERVE_LIVE_OPT_SEED:
         L.seed = strtoll(arg, &end, 10);
         if (!*arg || *end || L.seed < 0) {
@@ -235,7 +247,7 @@ static int open_engine(const http_conf *c)
     if (!thr && access(DEFAULT_THRESHOLDS, R_OK) == 0)
         thr = DEFAULT_THRESHOLDS;
     live_config cfg = {.store_path = c->store, .history_path = hist,
-                       .thresholds_path = thr};
+                       .thresholds_path = thr, .sync_normal = L.sync_normal};
     ct_err err;
     ct_err_clear(&err);
     if (L.simulate) {
