@@ -24,6 +24,9 @@
 # (our WAL file reaches its working size after ~1,000 commits; before that
 # every commit also grows the file). PUSH_BENCH_REPEAT=K runs each point K
 # times, alternating the two servers, and prints the median of each figure.
+# The "Aborted" lines after nchan runs are nginx's own: Debian's nchan
+# module frees something twice when nginx stops ("double free detected"
+# in its error.log), after the generator has reported.
 # PUSH_BENCH_TEST=1 also runs the test-only publish op (serve --push-test),
 # i.e. the push module without the ingest path; PUSH_BENCH_NCHAN=0 skips
 # the peer.
