@@ -9,7 +9,12 @@ PKGS    := gdal sqlite3 proj geos jansson libwebsockets cglm libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # civetweb, meshoptimizer and libev ship no pkg-config file in Debian 12.
-LIBS     = $(PKG_LIBS) -lcivetweb -lmeshoptimizer -lev -lstdc++ -lpthread -lm
+LIBS     = $(PKG_LIBS) -lcivetweb -lmeshoptimizer -lev -lstdc++ -lpthread -lm \
+           $(EXPORTS)
+# core/ct_printf_hooks.c refuses libquadmath's printf extensions only if the
+# executable exports its definitions (they keep printf on its fast path).
+EXPORTS  := $(foreach f,type modifier specifier function,\
+              -Wl,--export-dynamic-symbol=register_printf_$(f))
 WARN     := -Wall -Wextra -Werror
 CFLAGS_COMMON = -std=c11 -D_GNU_SOURCE $(WARN) -I. $(PKG_CFLAGS) -MMD -MP
 REL_CFLAGS  := -O2 -g
