@@ -11,8 +11,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # civetweb, meshoptimizer and libev ship no pkg-config file in Debian 12.
 LIBS     = $(PKG_LIBS) -lcivetweb -lmeshoptimizer -lev -lstdc++ -lpthread -lm \
            $(EXPORTS)
-# core/ct_printf_hooks.c refuses libquadmath's printf extensions only if the
-# executable exports its definitions (they keep printf on its fast path).
+# core/ct_printf_hooks.c refuses libquadmath's printf extensions (keeping
+# printf on its fast path) only while the executable exports them; ld does
+# so on its own when it sees the library's reference, EXPORTS says it.
+# Only libquadmath among the linked libraries registers any.
 EXPORTS  := $(foreach f,type modifier specifier function,\
               -Wl,--export-dynamic-symbol=register_printf_$(f))
 WARN     := -Wall -Wextra -Werror
