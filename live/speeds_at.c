@@ -3,12 +3,68 @@
  * time, newest first (primary key: time first), keeping per road the
  * newest speed and the newest observation of any kind, as the live fusion
  * does; it stops once every road has its speed (a busy history: one
- * reading per road a second would otherwise mean millions of rows); then
- * the same staleness rule as live_fusion_freshness. */
+ * reading per road a second would otherwise mean millions of rows). Where
+ * the window reaches past the raw rows (folded into 5-minute means past
+ * the retention), the means stand in. Then the same staleness rule as
+ * live_fusion_freshness. */
 #include "live/speeds_at.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The oldest raw observation's time (the primary key's first column: one
+ * seek), 0 when there is none. */
+static int64_t oldest_raw(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t t = 0;
+    if (sqlite3_prepare_v2(db, "SELECT min(t) FROM obs", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        t = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return t;
+}
+
+/* Roads still without a speed: the newest 5-minute mean (obs_ds, keyed by
+ * entity first: one seek per road) starting at most a bucket before the
+ * window, seen until its bucket's end, as live_entity_state_at reads a
+ * bucket. */
+static int bucket_speeds(sqlite3 *db, const live_registry *reg, int64_t at,
+                         int64_t window, int slot, float *kmh, int64_t *last,
+                         int64_t *vt, ct_err *err)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT t, n%d, s%d FROM obs_ds WHERE entity = ?1"
+             " AND t BETWEEN ?2 AND ?3 ORDER BY t DESC LIMIT 1", slot, slot);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return ct_fail(err, CT_EIO, "history: %s (reading 5-minute speeds at %lld)",
+                       sqlite3_errmsg(db), (long long)at);
+    int rc = CT_OK;
+    for (int i = 0; i < reg->n && !rc; i++) {
+        if (reg->ents[i].kind != LIVE_ROAD || vt[i])
+            continue;
+        sqlite3_bind_text(st, 1, reg->ents[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, at - window - LIVE_BUCKET_MS);
+        sqlite3_bind_int64(st, 3, at);
+        int s = sqlite3_step(st);
+        if (s == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0) {
+            int64_t end = sqlite3_column_int64(st, 0) + LIVE_BUCKET_MS;
+            vt[i] = end < at ? end : at;
+            if (vt[i] > last[i])
+                last[i] = vt[i];
+            kmh[i] = (float)(sqlite3_column_double(st, 2) /
+                             (double)sqlite3_column_int64(st, 1));
+        } else if (s != SQLITE_ROW && s != SQLITE_DONE) {
+            rc = ct_fail(err, CT_EIO, "history: %s (reading 5-minute speeds at %lld)",
+                         sqlite3_errmsg(db), (long long)at);
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
 
 int live_speeds_at(live_engine *e, int64_t at, float *kmh, ct_err *err)
 {
@@ -63,6 +119,11 @@ int live_speeds_at(live_engine *e, int64_t at, float *kmh, ct_err *err)
                          sqlite3_errmsg(db), (long long)at);
     }
     sqlite3_finalize(st);
+    if (!rc && found < roads && slot >= 0) {
+        int64_t oldest = oldest_raw(db);
+        if (!oldest || at - window < oldest)   /* the window reaches folded time */
+            rc = bucket_speeds(db, reg, at, window, slot, kmh, last, vt, err);
+    }
     sqlite3_close(db);
     int n = 0;
     for (int i = 0; i < reg->n; i++) {

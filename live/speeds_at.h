@@ -13,8 +13,10 @@
  * its latest value observed at or before at, when the entity was not stale
  * then (silent no longer than the thresholds' stale_after_periods of its
  * reporting period, as the live state judges it); 0 elsewhere (no value,
- * stale, not a road, or older than the raw retention). Returns how many
- * entities got a speed, or a negative code (the history unreadable). */
+ * stale, not a road). Older than the raw retention the 5-minute mean of
+ * the bucket holding the time stands for the value, seen until the
+ * bucket's end. Returns how many entities got a speed, or a negative code
+ * (the history unreadable). */
 int live_speeds_at(live_engine *e, int64_t at, float *kmh, ct_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "live/speeds_at.h"
 #include "test_live_fixture.h"
 #include "ut.h"
 
@@ -210,6 +211,49 @@ static void test_prune_downsamples_and_series_averages(void)
     UT_CHECK(strstr(err.msg, "level_m") != NULL);
     UT_EQ_INT(live_series(e, "r9", "speed_kmh", from, FX_T0, 60000, &s, &err), CT_ENOTFOUND);
     UT_EQ_INT(live_series(e, "r1", "speed_kmh", from, FX_T0, 0, &s, &err), CT_EINVAL);
+    live_close(e);
+}
+
+/* Road speeds at a past time (the rescue map's review of a past
+ * incident): from the raw rows, and past the raw retention from the
+ * 5-minute means, which hold until their bucket's end. */
+static void test_speeds_at_past_retention(void)
+{
+    fx_now = FX_T0;
+    live_engine *e = fx_engine(STORE, HIST, 0);
+    UT_CHECK(e);
+    /* r1: 10 readings a minute apart from T0-60min: 10, 20, ..., 100 km/h */
+    json_t *items = json_array();
+    for (int i = 0; i < 10; i++)
+        json_array_append_new(items, json_pack("{s:s, s:I, s:{s:i}}", "entity", "r1",
+            "time", (json_int_t)(FX_T0 - 3600000 + i * 60000), "values",
+            "speed_kmh", 10 * (i + 1)));
+    json_t *r = NULL;
+    ct_err err;
+    UT_EQ_INT(live_ingest(e, items, &r, &err), CT_OK);
+    json_decref(r);
+    json_decref(items);
+    int r1 = live_ents_find(e->reg, "r1");
+    UT_CHECK(r1 >= 0);
+    float *kmh = calloc((size_t)e->reg->n, sizeof *kmh);
+    UT_CHECK(kmh);
+    int64_t at = FX_T0 - 55 * 60000 + 30000;   /* 30 s after the 60 km/h */
+    UT_EQ_INT(live_speeds_at(e, at, kmh, &err), 1);
+    UT_NEAR(kmh[r1], 60, 1e-4);
+    /* fold everything before T0-30min: buckets 10..50 (30) and 60..100 (80) */
+    UT_EQ_INT(live_hist_prune(e->hist, FX_T0 - 1800000, &err), CT_OK);
+    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs"), 0);
+    UT_EQ_INT(live_speeds_at(e, at, kmh, &err), 1);
+    UT_NEAR(kmh[r1], 80, 1e-4);
+    UT_EQ_INT(live_speeds_at(e, FX_T0 - 57 * 60000, kmh, &err), 1);
+    UT_NEAR(kmh[r1], 30, 1e-4);
+    /* 2 minutes after the last bucket's end: fresh (3 x 60 s) */
+    UT_EQ_INT(live_speeds_at(e, FX_T0 - 48 * 60000, kmh, &err), 1);
+    UT_NEAR(kmh[r1], 80, 1e-4);
+    /* 10 minutes after it: stale, as the live state would have judged */
+    UT_EQ_INT(live_speeds_at(e, FX_T0 - 40 * 60000, kmh, &err), 0);
+    UT_NEAR(kmh[r1], 0, 0);
+    free(kmh);
     live_close(e);
 }
 
@@ -510,6 +554,7 @@ int main(void)
     UT_RUN(test_acknowledged_rows_survive_sigkill);
     UT_RUN(test_concurrent_ingest_loses_nothing);
     UT_RUN(test_prune_downsamples_and_series_averages);
+    UT_RUN(test_speeds_at_past_retention);
     UT_RUN(test_indicator_series_and_state_at);
     UT_RUN(test_changes_ride_with_the_next_commit);
     UT_RUN(test_vitals_rate_limited_until_read);
