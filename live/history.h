@@ -141,6 +141,14 @@ int live_hist_entity_at(live_hist *h, const char *entity, int64_t from,
 int live_hist_all_at(live_hist *h, int64_t from, int64_t at,
                      const int64_t fill_ms[LIVE_NKINDS], live_obs *out, ct_err *err);
 
+/* The 5-minute means past the raw retention (obs_ds, keyed by entity
+ * first: one seek a read). prepare once on a reader connection, then per
+ * entity: the newest bucket starting in [from - bucket, at], its means in
+ * out (out->t its start, out->mask its slots). 1 found, 0 none, CT_EIO. */
+int live_hist_bucket_prepare(sqlite3 *db, sqlite3_stmt **st, ct_err *err);
+int live_hist_bucket_read(sqlite3_stmt *st, const char *entity, int64_t from,
+                          int64_t at, live_obs *out);
+
 /* Stored incidents (JSON objects), for the engine to restore at start. */
 int live_hist_load_incidents(live_hist *h, json_t **out, ct_err *err);
 /* The audit trail of one incident: [{t, actor, action, detail}]. */

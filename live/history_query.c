@@ -325,31 +325,32 @@ static int entity_raw(sqlite3 *db, const char *entity, int64_t from, int64_t at,
     return CT_OK;
 }
 
-/* The newest 5-minute bucket (obs_ds, keyed by entity first: one seek). */
-static int entity_bucket(sqlite3 *db, const char *entity, int64_t from, int64_t at,
-                         live_obs *out, ct_err *err)
+int live_hist_bucket_prepare(sqlite3 *db, sqlite3_stmt **st, ct_err *err)
 {
-    sqlite3_stmt *st;
-    int rc = prep(db, "SELECT t, n0, s0, n1, s1, n2, s2, n3, s3 FROM obs_ds"
-                      " WHERE entity = ?1 AND t BETWEEN ?2 AND ?3"
-                      " ORDER BY t DESC LIMIT 1", &st, err);
-    if (rc)
-        return rc;
+    return prep(db, "SELECT t, n0, s0, n1, s1, n2, s2, n3, s3 FROM obs_ds"
+                    " WHERE entity = ?1 AND t BETWEEN ?2 AND ?3"
+                    " ORDER BY t DESC LIMIT 1", st, err);
+}
+
+int live_hist_bucket_read(sqlite3_stmt *st, const char *entity, int64_t from,
+                          int64_t at, live_obs *out)
+{
     sqlite3_bind_text(st, 1, entity, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, from - LIVE_BUCKET_MS);
     sqlite3_bind_int64(st, 3, at);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
         out->t = sqlite3_column_int64(st, 0);
-        for (int s = 0; s < LIVE_NVAL; s++) {
-            sqlite3_int64 n = sqlite3_column_int64(st, 1 + 2 * s);
+        for (int k = 0; k < LIVE_NVAL; k++) {
+            sqlite3_int64 n = sqlite3_column_int64(st, 1 + 2 * k);
             if (n > 0) {
-                out->v[s] = sqlite3_column_double(st, 2 + 2 * s) / (double)n;
-                out->mask |= 1u << s;
+                out->v[k] = sqlite3_column_double(st, 2 + 2 * k) / (double)n;
+                out->mask |= 1u << k;
             }
         }
     }
-    sqlite3_finalize(st);
-    return CT_OK;
+    sqlite3_reset(st);
+    return s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : CT_EIO;
 }
 
 int live_hist_entity_at(live_hist *h, const char *entity, int64_t from,
@@ -369,10 +370,12 @@ int live_hist_entity_at(live_hist *h, const char *entity, int64_t from,
         return rc;
     rc = entity_raw(db, entity, from, at, fill_ms, kind_mask(h->reg->ents[e].kind),
                     out, err);
-    if (!rc && !out->t) {
-        rc = entity_bucket(db, entity, from, at, out, err);
+    sqlite3_stmt *st = NULL;
+    if (!rc && !out->t && !(rc = live_hist_bucket_prepare(db, &st, err))) {
+        live_hist_bucket_read(st, entity, from, at, out);   /* none: out->t 0 */
         *bucket = out->t != 0;
     }
+    sqlite3_finalize(st);
     sqlite3_close(db);
     return rc;
 }

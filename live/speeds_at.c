@@ -9,7 +9,6 @@
  * live_fusion_freshness. */
 #include "live/speeds_at.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,41 +25,30 @@ static int64_t oldest_raw(sqlite3 *db)
     return t;
 }
 
-/* Roads still without a speed: the newest 5-minute mean (obs_ds, keyed by
- * entity first: one seek per road) starting at most a bucket before the
- * window, seen until its bucket's end, as live_entity_state_at reads a
- * bucket. */
+/* Roads still without a speed: the newest 5-minute mean starting at most
+ * a bucket before the window, seen until its bucket's end, as
+ * live_entity_state_at reads a bucket. */
 static int bucket_speeds(sqlite3 *db, const live_registry *reg, int64_t at,
                          int64_t window, int slot, float *kmh, int64_t *last,
                          int64_t *vt, ct_err *err)
 {
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT t, n%d, s%d FROM obs_ds WHERE entity = ?1"
-             " AND t BETWEEN ?2 AND ?3 ORDER BY t DESC LIMIT 1", slot, slot);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return ct_fail(err, CT_EIO, "history: %s (reading 5-minute speeds at %lld)",
-                       sqlite3_errmsg(db), (long long)at);
-    int rc = CT_OK;
+    int rc = live_hist_bucket_prepare(db, &st, err);
     for (int i = 0; i < reg->n && !rc; i++) {
         if (reg->ents[i].kind != LIVE_ROAD || vt[i])
             continue;
-        sqlite3_bind_text(st, 1, reg->ents[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, at - window - LIVE_BUCKET_MS);
-        sqlite3_bind_int64(st, 3, at);
-        int s = sqlite3_step(st);
-        if (s == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0) {
-            int64_t end = sqlite3_column_int64(st, 0) + LIVE_BUCKET_MS;
+        live_obs o = {0};
+        int got = live_hist_bucket_read(st, reg->ents[i].id, at - window, at, &o);
+        if (got < 0)
+            rc = ct_fail(err, CT_EIO, "history: %s (reading 5-minute speeds at %lld)",
+                         sqlite3_errmsg(db), (long long)at);
+        else if (got && (o.mask & (1u << slot))) {
+            int64_t end = o.t + LIVE_BUCKET_MS;
             vt[i] = end < at ? end : at;
             if (vt[i] > last[i])
                 last[i] = vt[i];
-            kmh[i] = (float)(sqlite3_column_double(st, 2) /
-                             (double)sqlite3_column_int64(st, 1));
-        } else if (s != SQLITE_ROW && s != SQLITE_DONE) {
-            rc = ct_fail(err, CT_EIO, "history: %s (reading 5-minute speeds at %lld)",
-                         sqlite3_errmsg(db), (long long)at);
+            kmh[i] = (float)o.v[slot];
         }
-        sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     return rc;

@@ -171,12 +171,9 @@ static void test_concurrent_ingest_loses_nothing(void)
     live_close(e);
 }
 
-static void test_prune_downsamples_and_series_averages(void)
+/* r1: 10 readings a minute apart from T0-60min: 10, 20, ..., 100 km/h. */
+static int ingest_r1_hour_ago(live_engine *e)
 {
-    fx_now = FX_T0;
-    live_engine *e = fx_engine(STORE, HIST, 0);
-    UT_CHECK(e);
-    /* 10 readings a minute apart from T0-60min: speeds 10, 20, ..., 100 */
     json_t *items = json_array();
     for (int i = 0; i < 10; i++)
         json_array_append_new(items, json_pack("{s:s, s:I, s:{s:i}}", "entity", "r1",
@@ -184,9 +181,19 @@ static void test_prune_downsamples_and_series_averages(void)
             "speed_kmh", 10 * (i + 1)));
     json_t *r = NULL;
     ct_err err;
-    UT_EQ_INT(live_ingest(e, items, &r, &err), CT_OK);
+    int rc = live_ingest(e, items, &r, &err);
     json_decref(r);
     json_decref(items);
+    return rc;
+}
+
+static void test_prune_downsamples_and_series_averages(void)
+{
+    fx_now = FX_T0;
+    live_engine *e = fx_engine(STORE, HIST, 0);
+    UT_CHECK(e);
+    UT_EQ_INT(ingest_r1_hour_ago(e), CT_OK);
+    ct_err err;
     json_t *s = NULL;
     int64_t from = FX_T0 - 3600000;
     UT_EQ_INT(live_series(e, "r1", "speed_kmh", from, FX_T0, 300000, &s, &err), CT_OK);
@@ -222,17 +229,8 @@ static void test_speeds_at_past_retention(void)
     fx_now = FX_T0;
     live_engine *e = fx_engine(STORE, HIST, 0);
     UT_CHECK(e);
-    /* r1: 10 readings a minute apart from T0-60min: 10, 20, ..., 100 km/h */
-    json_t *items = json_array();
-    for (int i = 0; i < 10; i++)
-        json_array_append_new(items, json_pack("{s:s, s:I, s:{s:i}}", "entity", "r1",
-            "time", (json_int_t)(FX_T0 - 3600000 + i * 60000), "values",
-            "speed_kmh", 10 * (i + 1)));
-    json_t *r = NULL;
+    UT_EQ_INT(ingest_r1_hour_ago(e), CT_OK);
     ct_err err;
-    UT_EQ_INT(live_ingest(e, items, &r, &err), CT_OK);
-    json_decref(r);
-    json_decref(items);
     int r1 = live_ents_find(e->reg, "r1");
     UT_CHECK(r1 >= 0);
     float *kmh = calloc((size_t)e->reg->n, sizeof *kmh);
