@@ -110,8 +110,9 @@ int live_open(const live_config *cfg, live_engine **out, ct_err *err)
             en->period_s = cfg->period_s[en->kind];
     }
     if (!rc)
-        rc = live_hist_open(e->cfg.history_path, e->reg, !cfg->sync_normal, &e->hist,
-                            err);
+        rc = live_hist_open(e->cfg.history_path, e->reg, !cfg->sync_normal,
+                            cfg->group_ms < 0 ? 0 : cfg->group_ms ? cfg->group_ms
+                            : LIVE_HIST_GROUP_MS, &e->hist, err);
     if (!rc && live_fusion_init(&e->fus, e->reg))
         rc = ct_fail(err, CT_ENOMEM, "live: out of memory");
     if (!rc && (!(e->vitals = calloc((size_t)e->fus.nplaces, sizeof *e->vitals)) ||

@@ -1,5 +1,6 @@
-/* live/engine_ingest.c: the ingest path (validate -> durable -> fuse ->
- * thresholds -> publish) and the vitals of every place. */
+/* live/engine_ingest.c: the ingest path (validate -> rows in the history's
+ * open transaction -> fuse -> thresholds -> publish -> durable commit ->
+ * answer) and the vitals of every place. */
 #include "live/live.h"
 
 #include <math.h>
@@ -115,7 +116,7 @@ void live__publish_vitals(live_engine *e, int64_t now, int force)
     }
 }
 
-/* Fuse committed observations (not duplicates) under the lock. */
+/* Fuse stored observations (not duplicates) under the lock. */
 static int fuse(live_engine *e, const live_obs *obs, int n,
                 const unsigned char *dup, int64_t now)
 {
@@ -137,18 +138,43 @@ static int fuse(live_engine *e, const live_obs *obs, int n,
     return fresh;
 }
 
+/* Fusing a reading's rows once they are in the history's transaction:
+ * the push does not wait for the commit's device round trips (the answer
+ * to the feed does). */
+typedef struct {
+    live_engine *e;
+    const live_obs *obs;
+    int n;
+    const unsigned char *dup;
+    int fresh;
+} fuse_job;
+
+static void fuse_rows(void *ctx)
+{
+    fuse_job *f = ctx;
+    f->fresh = fuse(f->e, f->obs, f->n, f->dup, live_now(f->e));
+}
+
+/* Store and fuse n observations; 0 once they are durable. */
+static int store_fuse(live_engine *e, const live_obs *obs, int n,
+                      unsigned char *dup, int *fresh, ct_err *err)
+{
+    fuse_job f = {.e = e, .obs = obs, .n = n, .dup = dup};
+    int rc = live_hist_write_obs(e->hist, obs, n, dup, fuse_rows, &f, err);
+    *fresh = f.fresh;
+    return rc;
+}
+
 int live_ingest_obs(live_engine *e, const live_obs *obs, int n, int *n_new,
                     ct_err *err)
 {
     unsigned char *dup = calloc((size_t)(n > 0 ? n : 1), 1);
     if (!dup)
         return ct_fail(err, CT_ENOMEM, "ingest: out of memory");
-    int rc = live_hist_write_obs(e->hist, obs, n, dup, err);
-    if (!rc) {
-        int fresh = fuse(e, obs, n, dup, live_now(e));
-        if (n_new)
-            *n_new = fresh;
-    }
+    int fresh;
+    int rc = store_fuse(e, obs, n, dup, &fresh, err);
+    if (!rc && n_new)
+        *n_new = fresh;
     free(dup);
     return rc;
 }
@@ -168,9 +194,9 @@ static int ingest_items(live_engine *e, const json_t *items, const int *origin,
         live_batch_free(&b);
         return ct_fail(err, CT_ENOMEM, "ingest: out of memory");
     }
-    rc = live_hist_write_obs(e->hist, b.obs, b.n, dup, err);
+    int fresh;
+    rc = store_fuse(e, b.obs, b.n, dup, &fresh, err);
     if (!rc) {
-        int fresh = fuse(e, b.obs, b.n, dup, live_now(e));
         json_t *dups = json_array();
         for (int i = 0; i < b.n; i++)
             if (dup[i])

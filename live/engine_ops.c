@@ -339,6 +339,7 @@ json_t *live_stats(live_engine *e)
     pthread_mutex_unlock(&e->mu);
     pthread_mutex_lock(&e->hist->mu);
     json_object_set_new(o, "commits", json_integer((json_int_t)e->hist->commits));
+    json_object_set_new(o, "group_windows", json_integer((json_int_t)e->hist->windows));
     pthread_mutex_unlock(&e->hist->mu);
     json_object_set_new(o, "seq", json_integer((json_int_t)live_stream_seq(e->stream)));
     json_object_set_new(o, "epoch", json_integer((json_int_t)live_stream_epoch(e->stream)));

@@ -15,6 +15,8 @@ enum { S_OBS, S_CHANGE, S_SNAP, S_INC, S_AUDIT, S_BEGIN, S_COMMIT };
 struct live_hjob {
     live_hjob *next;
     int type, sync, done, rc;
+    int inserted;                /* its rows are in the open transaction */
+    int leader;                  /* keeps its transaction's group window */
     char msg[256];
     /* J_OBS */
     const live_obs *obs;
@@ -163,31 +165,11 @@ static int64_t mono_ms(void)
     return (int64_t)(ct_now() * 1000.0);   /* core/ct_progress.h */
 }
 
-/* One group: everything queued, in one transaction. A failed statement
- * fails the whole group (every waiter hears it); nothing half-commits.
- * Called with h->mu held and nobody else committing; returns with it held.
- * Whoever calls it (a waiting caller or the writer thread) owns the write
- * connection meanwhile (h->busy). */
-static void run_group(live_hist *h)
+/* The jobs of a transaction that ended (committed, or rolled back when rc
+ * is not SQLITE_OK): their waiters hear the result, the rest are freed.
+ * Under h->mu. */
+static void finish(live_hist *h, live_hjob *list, int rc, const char *msg)
 {
-    live_hjob *list = h->head;
-    h->head = h->tail = NULL;
-    h->busy = h->active = 1;
-    pthread_mutex_unlock(&h->mu);
-    int rc = step_reset(h->st[S_BEGIN]) ? SQLITE_ERROR : SQLITE_OK;
-    for (live_hjob *j = list; j && rc == SQLITE_OK; j = j->next)
-        if (run_job(h, j))
-            rc = SQLITE_ERROR;
-    if (rc == SQLITE_OK && step_reset(h->st[S_COMMIT]))
-        rc = SQLITE_ERROR;
-    char msg[200];
-    snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(h->db));
-    if (rc != SQLITE_OK)
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-    pthread_mutex_lock(&h->mu);
-    h->busy = 0;
-    if (rc == SQLITE_OK)
-        h->commits++;
     for (live_hjob *j = list, *next; j; j = next) {
         next = j->next;
         if (!j->sync) {
@@ -202,6 +184,125 @@ static void run_group(live_hist *h)
             snprintf(j->msg, sizeof j->msg, "history %.60s: %.150s", h->path, msg);
         j->done = 1;
     }
+}
+
+/* Take the rows of the open transaction's jobs (they end with it). Under
+ * h->mu. */
+static live_hjob *take_txn(live_hist *h)
+{
+    live_hjob *list = h->txn_head;
+    h->txn_head = h->txn_tail = NULL;
+    h->txn_open = h->txn_sync = h->txn_urgent = h->txn_leader = 0;
+    return list;
+}
+
+/* Run everything queued into the open transaction (BEGIN first when none
+ * is open); waiters hear that their rows are in. A failed statement rolls
+ * the whole transaction back: every job in it fails, and nothing
+ * half-commits. Called with h->mu held and the connection free; drops
+ * the lock meanwhile (h->busy: the connection is in use). */
+static void run_queued(live_hist *h)
+{
+    live_hjob *list = h->head;
+    h->head = h->tail = NULL;
+    int begin = !h->txn_open;
+    h->busy = h->active = 1;
+    pthread_mutex_unlock(&h->mu);
+    int rc = begin && step_reset(h->st[S_BEGIN]) ? SQLITE_ERROR : SQLITE_OK;
+    for (live_hjob *j = list; j && rc == SQLITE_OK; j = j->next)
+        if (run_job(h, j))
+            rc = SQLITE_ERROR;
+    char msg[200] = "";
+    if (rc != SQLITE_OK) {
+        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(h->db));
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_lock(&h->mu);
+    h->busy = 0;
+    if (begin && rc == SQLITE_OK) {
+        h->txn_open = 1;
+        h->txn_begin_ms = mono_ms();
+    }
+    for (live_hjob *j = list, *next; j; j = next) {
+        next = j->next;
+        j->next = NULL;
+        if (h->txn_tail)
+            h->txn_tail->next = j;
+        else
+            h->txn_head = j;
+        h->txn_tail = j;
+        if (j->sync && rc == SQLITE_OK) {
+            j->inserted = 1;
+            h->txn_sync++;
+            h->txn_urgent |= j->type != J_OBS;
+        }
+    }
+    if (rc != SQLITE_OK)
+        finish(h, take_txn(h), rc, msg);
+    pthread_cond_broadcast(&h->done);
+}
+
+/* Until when j's commit waits for more readings (0: commit now): only
+ * readings wait, up to group_ms after the transaction began and until
+ * LIVE_HIST_GROUP_MAX callers are in; one of them (the leader) keeps the
+ * time. Not while windows went unjoined lately (win_skip, see
+ * window_done). Under h->mu. */
+static int64_t window_end(live_hist *h, live_hjob *j)
+{
+    if (h->group_ms <= 0 || h->stop || h->txn_urgent || h->win_skip > 0 ||
+        h->txn_sync >= LIVE_HIST_GROUP_MAX)
+        return 0;
+    if (!h->txn_leader) {
+        h->txn_leader = j->leader = 1;
+        h->windows++;
+    }
+    return h->txn_begin_ms + h->group_ms;
+}
+
+/* A transaction of readings commits: did its window pay? One that nobody
+ * joined (a lone feed, which sends its next reading only after this
+ * answer, or a quiet hour) makes the next windows wait: after k unjoined
+ * ones in a row, 2^k - 1 commits go without (up to 1,023), so a lone
+ * sequential feed loses one window's wait in ~1,000 readings. A joined
+ * one resets that. Under h->mu, before take_txn. */
+static void window_done(live_hist *h)
+{
+    if (h->txn_leader) {
+        if (h->txn_sync > 1) {
+            h->win_unjoined = 0;
+        } else {
+            if (h->win_unjoined < 10)
+                h->win_unjoined++;
+            h->win_skip = (1 << h->win_unjoined) - 1;
+        }
+    } else if (h->win_skip > 0 && !h->txn_urgent && h->txn_sync > 0) {
+        h->win_skip--;
+    }
+}
+
+/* Commit the open transaction, with what is queued by then. Called with
+ * h->mu held and the connection free; drops the lock meanwhile. */
+static void commit(live_hist *h)
+{
+    if (h->head)
+        run_queued(h);
+    if (!h->txn_open)
+        return;   /* rolled back */
+    window_done(h);
+    live_hjob *list = take_txn(h);
+    h->busy = 1;
+    pthread_mutex_unlock(&h->mu);
+    int rc = step_reset(h->st[S_COMMIT]) ? SQLITE_ERROR : SQLITE_OK;
+    char msg[200] = "";
+    if (rc != SQLITE_OK) {
+        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(h->db));
+        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_lock(&h->mu);
+    h->busy = 0;
+    if (rc == SQLITE_OK)
+        h->commits++;
+    finish(h, list, rc, msg);
     pthread_cond_broadcast(&h->done);
 }
 
@@ -216,13 +317,14 @@ static void *writer_main(void *arg)
     pthread_mutex_lock(&h->mu);
     for (;;) {
         int64_t now = mono_ms();
-        if (h->head && !h->busy && (h->stop || now >= h->due)) {
-            run_group(h);
+        /* an open window's leader commits the queue with its readings */
+        if (h->head && !h->busy && (h->stop || (now >= h->due && !h->txn_leader))) {
+            commit(h);
             continue;
         }
-        if (h->stop && !h->head && !h->busy)
+        if (h->stop && !h->head && !h->busy && !h->txn_open)
             break;
-        if (h->head || h->active || h->busy) {
+        if (h->head || h->active || h->busy || h->txn_open) {
             h->active = 0;
             int64_t until = h->head && !h->busy && h->due > now ? h->due
                             : now + (h->head ? 5 : h->linger_ms);
@@ -263,23 +365,44 @@ static void enqueue(live_hist *h, live_hjob *j)
     pthread_mutex_unlock(&h->mu);
 }
 
-/* Queue j and wait for its group's commit; returns its result. The caller
- * commits the group itself when nobody else is committing (no hand-off to
- * the writer thread and back): callers that arrive meanwhile wait, and
- * the first of them to wake commits everything queued by then (group
- * commit: one transaction and one fsync for all of them). */
-static int submit_wait(live_hist *h, live_hjob *j, ct_err *err)
+/* Queue j, then (its rows in the open transaction, duplicates known) call
+ * on_rows, then wait for the commit; returns its result. Whoever finds the
+ * connection free runs what is queued or commits (no hand-off to the
+ * writer thread and back), so concurrent callers share one transaction
+ * and one fsync (group commit). Readings wait up to group_ms for others
+ * (window_end) while that pays (window_done). on_rows runs without any history lock: it may wait for
+ * locks whose holders wait for a commit. */
+static int submit_wait(live_hist *h, live_hjob *j, void (*on_rows)(void *ctx),
+                       void *ctx, ct_err *err)
 {
     j->sync = 1;
     pthread_mutex_lock(&h->mu);
+    int64_t now = mono_ms();
     if (!h->head)
-        h->due = mono_ms() + h->linger_ms;
+        h->due = now + h->linger_ms;
     append(h, j);
-    while (!j->done) {
-        if (!h->busy && h->head)
-            run_group(h);
+    while (!j->inserted && !j->done) {
+        if (!h->busy)
+            run_queued(h);
         else
             pthread_cond_wait(&h->done, &h->mu);
+    }
+    if (on_rows && j->inserted && !(j->done && j->rc)) {
+        pthread_mutex_unlock(&h->mu);
+        on_rows(ctx);
+        pthread_mutex_lock(&h->mu);
+    }
+    while (!j->done) {
+        int64_t until = h->busy ? 0 : window_end(h, j);
+        if (h->busy || (until && !j->leader)) {
+            pthread_cond_wait(&h->done, &h->mu);
+        } else if (until > mono_ms()) {
+            struct timespec ts = {(time_t)(until / 1000),
+                                  (long)(until % 1000) * 1000000L};
+            pthread_cond_timedwait(&h->done, &h->mu, &ts);
+        } else {
+            commit(h);
+        }
     }
     pthread_mutex_unlock(&h->mu);
     if (j->rc)
@@ -288,7 +411,7 @@ static int submit_wait(live_hist *h, live_hjob *j, ct_err *err)
 }
 
 int live_hist_open(const char *path, const live_registry *reg, int sync_full,
-                   live_hist **out, ct_err *err)
+                   int64_t group_ms, live_hist **out, ct_err *err)
 {
     *out = NULL;
     live_hist *h = calloc(1, sizeof *h);
@@ -297,6 +420,7 @@ int live_hist_open(const char *path, const live_registry *reg, int sync_full,
     h->path = strdup(path);
     h->reg = reg;
     h->linger_ms = LIVE_HIST_LINGER_MS;
+    h->group_ms = group_ms;
     if (sqlite3_open_v2(path, &h->db,
             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
             NULL) != SQLITE_OK) {
@@ -329,8 +453,8 @@ int live_hist_open(const char *path, const live_registry *reg, int sync_full,
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&h->work, &ca);
+    pthread_cond_init(&h->done, &ca);   /* so are the group windows' */
     pthread_condattr_destroy(&ca);
-    pthread_cond_init(&h->done, NULL);
     if (pthread_create(&h->thread, NULL, writer_main, h)) {
         ct_fail(err, CT_ERR, "history %s: cannot start the writer thread", path);
         pthread_mutex_destroy(&h->mu);
@@ -371,12 +495,16 @@ void live_hist_close(live_hist *h)
 }
 
 int live_hist_write_obs(live_hist *h, const live_obs *obs, int n,
-                        unsigned char *dup, ct_err *err)
+                        unsigned char *dup, void (*on_rows)(void *ctx),
+                        void *ctx, ct_err *err)
 {
-    if (n <= 0)
+    if (n <= 0) {
+        if (on_rows)
+            on_rows(ctx);
         return CT_OK;
+    }
     live_hjob j = {.type = J_OBS, .obs = obs, .n = n, .dup = dup};
-    return submit_wait(h, &j, err);
+    return submit_wait(h, &j, on_rows, ctx, err);
 }
 
 static live_hjob *new_job(int type)
@@ -432,7 +560,7 @@ int live_hist_put_incident(live_hist *h, const char *id, const json_t *incident,
     j.s5 = detail ? json_dumps(detail, JSON_COMPACT) : strdup("{}");
     int rc = (!j.s1 || !j.s2 || !j.s3 || !j.s4 || !j.s5)
                  ? ct_fail(err, CT_ENOMEM, "history: out of memory")
-                 : submit_wait(h, &j, err);
+                 : submit_wait(h, &j, NULL, NULL, err);
     free(j.s1);
     free(j.s2);
     free(j.s3);
@@ -444,19 +572,19 @@ int live_hist_put_incident(live_hist *h, const char *id, const json_t *incident,
 int live_hist_prune(live_hist *h, int64_t cutoff_ms, ct_err *err)
 {
     live_hjob j = {.type = J_PRUNE, .i2 = cutoff_ms};
-    return submit_wait(h, &j, err);
+    return submit_wait(h, &j, NULL, NULL, err);
 }
 
 int live_hist_flush(live_hist *h, ct_err *err)
 {
     live_hjob j = {.type = J_FLUSH};
-    return submit_wait(h, &j, err);
+    return submit_wait(h, &j, NULL, NULL, err);
 }
 
 int live_hist_settle(live_hist *h, ct_err *err)
 {
     pthread_mutex_lock(&h->mu);
-    int pending = h->head || h->busy;
+    int pending = h->head || h->busy || h->txn_open;
     pthread_mutex_unlock(&h->mu);
     return pending ? live_hist_flush(h, err) : CT_OK;
 }

@@ -45,6 +45,7 @@ typedef struct live_config {
     const char *history_path;     /* NULL: LIVE_DEFAULT_HISTORY */
     const char *thresholds_path;  /* NULL: built-in defaults */
     int sync_normal;              /* 1: synchronous=NORMAL instead of FULL */
+    int64_t group_ms;             /* group window: 0 LIVE_HIST_GROUP_MS, <0 none */
     int64_t (*clock)(void *ctx);  /* NULL: the wall clock (epoch ms) */
     void *clock_ctx;
     int64_t snapshot_every_ms;    /* 0: 5 minutes */

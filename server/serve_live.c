@@ -26,6 +26,7 @@ static struct {
     long long seed;
     double accel;
     int off, simulate, init_tokens, explicit_live, sync_normal;
+    long long group_ms;     /* -1: the default */
     /* state */
     char live_buf[1024], auth_buf[1024];
     live_engine *e;
@@ -40,7 +41,7 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stopping;
-} L = {.seed = -1, .sub_id = -1, .mu = PTHREAD_MUTEX_INITIALIZER,
+} L = {.seed = -1, .group_ms = -1, .sub_id = -1, .mu = PTHREAD_MUTEX_INITIALIZER,
        .cv = PTHREAD_COND_INITIALIZER};
 
 void serve_live_usage(FILE *f)
@@ -65,8 +66,11 @@ void serve_live_usage(FILE *f)
         "                  on the disk before its answer; normal: it survives\n"
         "                  a crash of the server, not of the machine (no disk\n"
         "                  sync per request; see docs/LIVE.md, \"History\")\n"
+        "  --history-group-ms MS  how long a commit of readings waits for\n"
+        "                  readings of other feeds to share its disk sync\n"
+        "                  (default %d; 0: never waits)\n"
         "  --require-token (above) also makes the live reads need a token\n\n",
-        DEFAULT_THRESHOLDS, DEFAULT_SCENARIO);
+        DEFAULT_THRESHOLDS, DEFAULT_SCENARIO, LIVE_HIST_GROUP_MS);
 }
 
 int serve_live_option(int ch, const char *arg)
@@ -87,6 +91,14 @@ int serve_live_option(int ch, const char *arg)
             return -1;
         }
         L.sync_normal = !strcmp(arg, "normal");
+        return 1;
+    case SERVE_LIVE_OPT_HIST_GROUP:
+        L.group_ms = strtoll(arg, &end, 10);
+        if (!*arg || *end || L.group_ms < 0 || L.group_ms > 1000) {
+            fprintf(stderr, "citytwin serve: --history-group-ms '%s' is not a "
+                    "whole number of ms from 0 to 1000\n", arg);
+            return -1;
+        }
         return 1;
     case SERVE_LIVE_OPT_SEED:
         L.seed = strtoll(arg, &end, 10);
@@ -247,7 +259,8 @@ static int open_engine(const http_conf *c)
     if (!thr && access(DEFAULT_THRESHOLDS, R_OK) == 0)
         thr = DEFAULT_THRESHOLDS;
     live_config cfg = {.store_path = c->store, .history_path = hist,
-                       .thresholds_path = thr, .sync_normal = L.sync_normal};
+                       .thresholds_path = thr, .sync_normal = L.sync_normal,
+                       .group_ms = L.group_ms < 0 ? 0 : L.group_ms ? L.group_ms : -1};
     ct_err err;
     ct_err_clear(&err);
     if (L.simulate) {

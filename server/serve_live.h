@@ -20,7 +20,8 @@ enum {
     SERVE_LIVE_OPT_LIVE = 0x4c00, SERVE_LIVE_OPT_NO_LIVE,
     SERVE_LIVE_OPT_THRESHOLDS, SERVE_LIVE_OPT_SIMULATE,
     SERVE_LIVE_OPT_SCENARIO, SERVE_LIVE_OPT_SEED, SERVE_LIVE_OPT_ACCEL,
-    SERVE_LIVE_OPT_AUTH_DB, SERVE_LIVE_OPT_INIT_TOKENS, SERVE_LIVE_OPT_HIST_SYNC
+    SERVE_LIVE_OPT_AUTH_DB, SERVE_LIVE_OPT_INIT_TOKENS, SERVE_LIVE_OPT_HIST_SYNC,
+    SERVE_LIVE_OPT_HIST_GROUP
 };
 
 /* The entries to put in serve's struct option table. */
@@ -34,7 +35,8 @@ enum {
     {"accel", required_argument, NULL, SERVE_LIVE_OPT_ACCEL}, \
     {"auth-db", required_argument, NULL, SERVE_LIVE_OPT_AUTH_DB}, \
     {"init-tokens", no_argument, NULL, SERVE_LIVE_OPT_INIT_TOKENS}, \
-    {"history-sync", required_argument, NULL, SERVE_LIVE_OPT_HIST_SYNC},
+    {"history-sync", required_argument, NULL, SERVE_LIVE_OPT_HIST_SYNC}, \
+    {"history-group-ms", required_argument, NULL, SERVE_LIVE_OPT_HIST_GROUP},
 
 /* The options' help lines. */
 void serve_live_usage(FILE *f);

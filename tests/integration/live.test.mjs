@@ -5,7 +5,8 @@
 // keyValues), hostile bodies (413, 400, deep nesting), alerts (raised,
 // acked by an operator), an incident's whole flow with its audit log and a
 // 409, history series and state?at=T (replay), durability across kill -9
-// (with --history-sync full and normal), and the --simulate feed.
+// (with --history-sync full and normal), commits shared by concurrent
+// feeds (--history-group-ms), and the --simulate feed.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -304,6 +305,46 @@ test("--history-sync normal: kill -9 loses nothing acknowledged; a bad value is 
     { encoding: "utf8", timeout: 20000 });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--history-sync 'fast' is neither 'full' nor 'normal'/);
+});
+
+// Several feeds at once (each sends its next reading after the answer to
+// the last): their readings share commits. One feed alone waits only
+// while its windows go unjoined (readings 1 and 3 of 5). A bad value is
+// named.
+test("--history-group-ms: concurrent feeds share commits, a lone feed rarely waits", async () => {
+  const s = startServer(["--store", STORE, "--auth-db", AUTH, "--live",
+    path.join(TMP, "group.sqlite"), "--history-group-ms", "50"]);
+  const b = await s.ready;
+  try {
+    const t0 = Date.now() - 1200e3;
+    const feed = async (id, k) => {
+      for (let i = 0; i < 5; i++) {
+        const r = await req(b, "POST", "/api/v1/observations",
+          { body: [{ entity: id, time: t0 + i * 10000, values: { speed_kmh: 20 + k } }], token: FEED });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.accepted, 1);
+      }
+    };
+    const before = (await req(b, "GET", "/api/v1/live")).json;
+    await feed(roads[30], 0);   // alone: five commits, two windows
+    const alone = (await req(b, "GET", "/api/v1/live")).json;
+    assert.ok(alone.group_windows - before.group_windows <= 2, JSON.stringify(alone));
+    await Promise.all(roads.slice(31, 39).map((id, k) => feed(id, k)));
+    const after = (await req(b, "GET", "/api/v1/live")).json;
+    assert.ok(after.group_windows > alone.group_windows, JSON.stringify(after));
+    assert.ok(after.commits - alone.commits < 40, `${after.commits - alone.commits} commits for 40 readings`);
+    for (const id of roads.slice(31, 39)) {
+      const h = await req(b, "GET", `/api/v1/history?entity=${id}&indicator=speed_kmh` +
+        `&from=${t0}&to=${t0 + 60000}&step=1s`);
+      assert.equal(h.json.points.length, 5, id);
+    }
+  } finally {
+    await stopServer(s);
+  }
+  const bad = spawnSync(BIN, ["serve", "--history-group-ms", "soon", "--port", "0"],
+    { encoding: "utf8", timeout: 20000 });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--history-group-ms 'soon' is not a whole number of ms from 0 to 1000/);
 });
 
 test("--simulate feeds the engine through the ingest path", async () => {

@@ -2,8 +2,9 @@
  * when ingest returns (seen from another connection and from a parent
  * process after the child is killed), duplicates idempotent, concurrent
  * ingest group-committed without loss, retention (downsampling), series
- * and state at a past time, state changes riding with the next ingest's
- * commit (one commit per ingest) and still reaching every read. */
+ * and state at a past time, state changes riding with their ingest's
+ * commit (one commit per ingest) and rows nobody waits for reaching every
+ * read. */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -16,21 +17,6 @@
 
 #define STORE "t_live_hist_store.sqlite"
 #define HIST "t_live_hist.sqlite"
-
-static long count_rows(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long n = -1;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
-}
 
 static void test_committed_when_ingest_returns(void)
 {
@@ -45,8 +31,8 @@ static void test_committed_when_ingest_returns(void)
     UT_EQ_INT(json_integer_value(json_object_get(r, "accepted")), 2);
     json_decref(r);
     /* another connection sees the rows before the engine is closed */
-    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs"), 2);
-    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs WHERE entity = 'w1' AND "
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 2);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs WHERE entity = 'w1' AND "
                                "t = 1780300500000 AND v0 = 9.1"), 1);
     live_close(e);
 }
@@ -70,7 +56,7 @@ static void test_duplicates_are_idempotent(void)
     UT_EQ_INT(json_integer_value(json_object_get(r, "accepted")), 0);
     UT_EQ_INT(json_array_size(json_object_get(r, "duplicates")), 2);
     json_decref(r);
-    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs WHERE entity = 'p1'"), 1);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs WHERE entity = 'p1'"), 1);
     UT_NEAR(fx_vital(e, "d1", "parking_free"), 40, 0);   /* first one wins */
     live_close(e);
 }
@@ -112,7 +98,7 @@ static void test_acknowledged_rows_survive_sigkill(void)
     waitpid(pid, &status, 0);
     UT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     UT_EQ_INT(acked, 20);
-    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs WHERE entity = 'r2'"), acked);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs WHERE entity = 'r2'"), acked);
     /* and a restarted engine recomputes the state from them */
     fx_now = FX_T0;
     live_engine *e = fx_engine(STORE, HIST, 1);
@@ -164,7 +150,7 @@ static void test_concurrent_ingest_loses_nothing(void)
         total += w[i].acked;
     }
     UT_EQ_INT(total, 400);
-    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs"), 400);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 400);
     /* fusion kept the newest: worker 0, i = 0 is the latest time (free 0) */
     UT_NEAR(fx_vital(e, "d2", "parking_free"), 0, 0);
     UT_EQ_INT(fx_vital(e, "d2", "parking_full"), 1);
@@ -203,8 +189,8 @@ static void test_prune_downsamples_and_series_averages(void)
     json_decref(s);
     /* downsample everything before T0-30min: the series must not change */
     UT_EQ_INT(live_hist_prune(e->hist, FX_T0 - 1800000, &err), CT_OK);
-    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs WHERE entity = 'r1'"), 0);
-    UT_CHECK(count_rows(HIST, "SELECT count(*) FROM obs_ds WHERE entity = 'r1'") == 2);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs WHERE entity = 'r1'"), 0);
+    UT_CHECK(fx_count(HIST, "SELECT count(*) FROM obs_ds WHERE entity = 'r1'") == 2);
     UT_EQ_INT(live_series(e, "r1", "speed_kmh", from, FX_T0, 300000, &s, &err), CT_OK);
     UT_EQ_INT(json_array_size(s), 2);
     UT_NEAR(json_real_value(json_array_get(json_array_get(s, 0), 1)), 30, 1e-9);
@@ -240,7 +226,7 @@ static void test_speeds_at_past_retention(void)
     UT_NEAR(kmh[r1], 60, 1e-4);
     /* fold everything before T0-30min: buckets 10..50 (30) and 60..100 (80) */
     UT_EQ_INT(live_hist_prune(e->hist, FX_T0 - 1800000, &err), CT_OK);
-    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs"), 0);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 0);
     UT_EQ_INT(live_speeds_at(e, at, kmh, &err), 1);
     UT_NEAR(kmh[r1], 80, 1e-4);
     UT_EQ_INT(live_speeds_at(e, FX_T0 - 57 * 60000, kmh, &err), 1);
@@ -318,7 +304,7 @@ static void set_linger(live_engine *e, int64_t ms)
 
 #define D2_VITALS "SELECT count(*) FROM changes WHERE topic = 'vitals' AND entity = 'd2'"
 
-static void test_changes_ride_with_the_next_commit(void)
+static void test_changes_ride_with_their_ingest(void)
 {
     fx_now = FX_T0;
     live_engine *e = fx_engine(STORE, HIST, 0);
@@ -327,26 +313,26 @@ static void test_changes_ride_with_the_next_commit(void)
     set_linger(e, 3600 * 1000);   /* only ingests and reads commit */
     UT_EQ_INT(live_hist_flush(e->hist, &err), CT_OK);
     uint64_t c0 = commits_of(e);
-    long v0 = count_rows(HIST, D2_VITALS);
+    long v0 = fx_count(HIST, D2_VITALS);
     char b[160];
     for (int i = 0; i < 5; i++) {   /* r3 jams and clears: d2's tpi moves */
         fx_now = FX_T0 + (i + 1) * 60000;
         snprintf(b, sizeof b, "[{\"entity\": \"r3\", \"time\": %lld,"
                  " \"values\": {\"speed_kmh\": %d}}]", (long long)fx_now, i % 2 ? 60 : 5);
         json_decref(fx_ingest(e, b));
-        /* one commit per ingest: its observation and the changes before it */
+        /* one commit per ingest: its observation and the changes it made
+         * (fused before the commit) */
         UT_EQ_INT(commits_of(e), c0 + (uint64_t)i + 1);
-        UT_EQ_INT(count_rows(HIST, D2_VITALS), v0 + i);
+        UT_EQ_INT(fx_count(HIST, D2_VITALS), v0 + i + 1);
     }
-    /* a read of the change log commits what lingers: all five are there */
+    /* a read of the change log finds nothing lingering: no commit of its own */
     json_t *s = NULL;
     UT_EQ_INT(live_series(e, "d2", "tpi", FX_T0 + 60000, FX_T0 + 300000, 60000, &s,
                           &err), CT_OK);
     UT_EQ_INT(json_array_size(s), 5);
     json_decref(s);
-    UT_EQ_INT(commits_of(e), c0 + 6);
-    UT_EQ_INT(count_rows(HIST, D2_VITALS), v0 + 5);
-    /* state at a time reads them too, and close commits the last ones */
+    UT_EQ_INT(commits_of(e), c0 + 5);
+    /* state at a time reads the changes */
     fx_now = FX_T0 + 360000;
     json_decref(fx_ingest(e, "[{\"entity\": \"r3\", \"time\": 1780301160000,"
                              " \"values\": {\"speed_kmh\": 60}}]"));
@@ -354,22 +340,32 @@ static void test_changes_ride_with_the_next_commit(void)
     UT_NEAR(json_number_value(json_object_get(json_object_get(
         json_object_get(s, "vitals"), "d2"), "tpi")), 0, 1e-9);
     json_decref(s);
-    fx_now = FX_T0 + 420000;
-    json_decref(fx_ingest(e, "[{\"entity\": \"r3\", \"time\": 1780301220000,"
-                             " \"values\": {\"speed_kmh\": 5}}]"));
+    UT_EQ_INT(commits_of(e), c0 + 6);
+    /* a row nobody waits for (a snapshot) lingers until a read commits it,
+     * and close commits the last one */
+    json_t *none = json_object();
+    long s0 = fx_count(HIST, "SELECT count(*) FROM snapshots");
+    live_hist_snapshot(e->hist, 1000000, fx_now, none);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM snapshots"), s0);
+    UT_EQ_INT(live_state_at(e, fx_now, &s, &err), CT_OK);
+    json_decref(s);
+    UT_EQ_INT(commits_of(e), c0 + 7);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM snapshots"), s0 + 1);
+    live_hist_snapshot(e->hist, 1000001, fx_now, none);
     live_close(e);
-    UT_EQ_INT(count_rows(HIST, D2_VITALS), v0 + 7);
+    UT_EQ_INT(fx_count(HIST, D2_VITALS), v0 + 6);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM snapshots"), s0 + 2);
     /* without ingests or reads the writer thread commits them itself */
-    fx_now = FX_T0 + 480000;
     e = fx_engine(STORE, HIST, 1);
     UT_CHECK(e);
     set_linger(e, 1);
-    json_decref(fx_ingest(e, "[{\"entity\": \"r3\", \"time\": 1780301280000,"
-                             " \"values\": {\"speed_kmh\": 60}}]"));
+    live_hist_snapshot(e->hist, 1000002, fx_now, none);
+    json_decref(none);
     long n = 0;
-    for (int i = 0; i < 1000 && (n = count_rows(HIST, D2_VITALS)) < v0 + 8; i++)
+    for (int i = 0; i < 1000 && (n = fx_count(HIST, "SELECT count(*) FROM snapshots"))
+                                < s0 + 3; i++)
         usleep(10000);   /* bounded: 10 s */
-    UT_EQ_INT(n, v0 + 8);
+    UT_EQ_INT(n, s0 + 3);
     live_close(e);
 }
 
@@ -480,19 +476,19 @@ static void test_vitals_rate_limited_until_read(void)
     if (!e)
         return;
     UT_EQ_INT(live_hist_flush(e->hist, &err), CT_OK);
-    long v0 = count_rows(HIST, D2_VITALS);
+    long v0 = fx_count(HIST, D2_VITALS);
     fx_now = FX_T0 + 60000;
     json_decref(fx_ingest(e, "[{\"entity\": \"r3\", \"time\": 1780300860000,"
                              " \"values\": {\"speed_kmh\": 5}}]"));
     live_flush(e);   /* an hour has not passed: still held */
     UT_EQ_INT(live_hist_flush(e->hist, &err), CT_OK);
-    UT_EQ_INT(count_rows(HIST, D2_VITALS), v0);
+    UT_EQ_INT(fx_count(HIST, D2_VITALS), v0);
     UT_EQ_INT(e->fus.dirty[fx_place(e, "d2")], 1);
     /* a reader sees the present: the held vitals go out first */
     json_t *v = live_snapshot(e, LIVE_TOPIC_VITALS, NULL);
     json_decref(v);
     UT_EQ_INT(live_hist_flush(e->hist, &err), CT_OK);
-    UT_EQ_INT(count_rows(HIST, D2_VITALS), v0 + 1);
+    UT_EQ_INT(fx_count(HIST, D2_VITALS), v0 + 1);
     UT_EQ_INT(e->fus.dirty[fx_place(e, "d2")], 0);
     live_close(e);
 }
@@ -539,7 +535,7 @@ static void test_checkpoint_thread_bounds_the_wal(void)
      * hold them all; with them it starts over again and again (how far
      * it gets depends on how soon the thread runs: under ASan ~110) */
     UT_CHECK_MSG(most < 200, "the WAL grew to %ld pages", most);
-    UT_EQ_INT(count_rows(HIST, "SELECT count(*) FROM obs"), 400);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 400);
     live_close(e);
 }
 
@@ -554,7 +550,7 @@ int main(void)
     UT_RUN(test_prune_downsamples_and_series_averages);
     UT_RUN(test_speeds_at_past_retention);
     UT_RUN(test_indicator_series_and_state_at);
-    UT_RUN(test_changes_ride_with_the_next_commit);
+    UT_RUN(test_changes_ride_with_their_ingest);
     UT_RUN(test_vitals_rate_limited_until_read);
     UT_RUN(test_stream_sequence_continues_after_restart);
     UT_RUN(test_open_failures_name_the_file);
