@@ -1,33 +1,12 @@
-/* live/history.c: the group-committing writer of the history database
- * (see history.h). Reads are in history_query.c. */
-#include "live/history.h"
-
-#include "core/ct_progress.h"
+/* live/history.c: the history database's schema, its writes as jobs, and
+ * opening and closing it (see history.h). The group commit that runs the
+ * jobs is in history_commit.c, the reads in history_query.c. */
+#include "live/history_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-enum { J_OBS, J_CHANGE, J_SNAPSHOT, J_INCIDENT, J_PRUNE, J_FLUSH };
-enum { S_OBS, S_CHANGE, S_SNAP, S_INC, S_AUDIT, S_BEGIN, S_COMMIT };
-
-struct live_hjob {
-    live_hjob *next;
-    int type, sync, done, rc;
-    int inserted;                /* its rows are in the open transaction */
-    int leader;                  /* keeps its transaction's group window */
-    char msg[256];
-    /* J_OBS */
-    const live_obs *obs;
-    int n;
-    unsigned char *dup;
-    /* text rows: J_CHANGE (i1 seq, i2 t, s1 topic, s2 entity, s3 json),
-     * J_SNAPSHOT (i1 seq, i2 t, s3 json), J_INCIDENT (s1 id, s3 json,
-     * i2 t, s2 actor, s4 action, s5 detail), J_PRUNE (i2 cutoff) */
-    int64_t i1, i2;
-    char *s1, *s2, *s3, *s4, *s5;
-};
 
 static const char *SCHEMA =
     /* time first: a commit appends to the end of the B-tree instead of
@@ -66,7 +45,7 @@ static const char *STMTS[] = {
 };
 #define NSTMTS ((int)(sizeof STMTS / sizeof STMTS[0]))
 
-static void free_job(live_hjob *j)
+void live__hjob_free(live_hjob *j)
 {
     free(j->s1);
     free(j->s2);
@@ -76,7 +55,7 @@ static void free_job(live_hjob *j)
     free(j);
 }
 
-static int step_reset(sqlite3_stmt *st)
+int live__hist_step(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -94,7 +73,7 @@ static int run_obs(live_hist *h, live_hjob *j)
         for (int s = 0; s < LIVE_NVAL; s++)
             if (o->mask & (1u << s))
                 sqlite3_bind_double(st, 3 + s, o->v[s]);
-        if (step_reset(st))
+        if (live__hist_step(st))
             return -1;
         /* changes() counts the row just inserted: 0 means it was ignored */
         j->dup[i] = sqlite3_changes(h->db) == 0;
@@ -120,7 +99,7 @@ static int run_prune(live_hist *h, int64_t cutoff)
     return sqlite3_exec(h->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int run_job(live_hist *h, live_hjob *j)
+int live__hjob_run(live_hist *h, live_hjob *j)
 {
     sqlite3_stmt *st;
     switch (j->type) {
@@ -133,18 +112,18 @@ static int run_job(live_hist *h, live_hjob *j)
         sqlite3_bind_text(st, 3, j->s1, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, j->s2, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, j->s3, -1, SQLITE_STATIC);
-        return step_reset(st);
+        return live__hist_step(st);
     case J_SNAPSHOT:
         st = h->st[S_SNAP];
         sqlite3_bind_int64(st, 1, j->i1);
         sqlite3_bind_int64(st, 2, j->i2);
         sqlite3_bind_text(st, 3, j->s3, -1, SQLITE_STATIC);
-        return step_reset(st);
+        return live__hist_step(st);
     case J_INCIDENT:
         st = h->st[S_INC];
         sqlite3_bind_text(st, 1, j->s1, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, j->s3, -1, SQLITE_STATIC);
-        if (step_reset(st))
+        if (live__hist_step(st))
             return -1;
         st = h->st[S_AUDIT];
         sqlite3_bind_text(st, 1, j->s1, -1, SQLITE_STATIC);
@@ -152,262 +131,12 @@ static int run_job(live_hist *h, live_hjob *j)
         sqlite3_bind_text(st, 3, j->s2, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, j->s4, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, j->s5, -1, SQLITE_STATIC);
-        return step_reset(st);
+        return live__hist_step(st);
     case J_PRUNE:
         return run_prune(h, j->i2);
     default:
         return 0;   /* J_FLUSH: only waits for the commit */
     }
-}
-
-static int64_t mono_ms(void)
-{
-    return (int64_t)(ct_now() * 1000.0);   /* core/ct_progress.h */
-}
-
-/* The jobs of a transaction that ended (committed, or rolled back when rc
- * is not SQLITE_OK): their waiters hear the result, the rest are freed.
- * Under h->mu. */
-static void finish(live_hist *h, live_hjob *list, int rc, const char *msg)
-{
-    for (live_hjob *j = list, *next; j; j = next) {
-        next = j->next;
-        if (!j->sync) {
-            if (rc != SQLITE_OK)
-                fprintf(stderr, "citytwin: history %s: lost a queued row: %s\n",
-                        h->path, msg);
-            free_job(j);
-            continue;
-        }
-        j->rc = rc == SQLITE_OK ? CT_OK : CT_EIO;
-        if (rc != SQLITE_OK)
-            snprintf(j->msg, sizeof j->msg, "history %.60s: %.150s", h->path, msg);
-        j->done = 1;
-    }
-}
-
-/* Take the rows of the open transaction's jobs (they end with it). Under
- * h->mu. */
-static live_hjob *take_txn(live_hist *h)
-{
-    live_hjob *list = h->txn_head;
-    h->txn_head = h->txn_tail = NULL;
-    h->txn_open = h->txn_sync = h->txn_urgent = h->txn_leader = 0;
-    return list;
-}
-
-/* Run everything queued into the open transaction (BEGIN first when none
- * is open); waiters hear that their rows are in. A failed statement rolls
- * the whole transaction back: every job in it fails, and nothing
- * half-commits. Called with h->mu held and the connection free; drops
- * the lock meanwhile (h->busy: the connection is in use). */
-static void run_queued(live_hist *h)
-{
-    live_hjob *list = h->head;
-    h->head = h->tail = NULL;
-    int begin = !h->txn_open;
-    h->busy = h->active = 1;
-    pthread_mutex_unlock(&h->mu);
-    int rc = begin && step_reset(h->st[S_BEGIN]) ? SQLITE_ERROR : SQLITE_OK;
-    for (live_hjob *j = list; j && rc == SQLITE_OK; j = j->next)
-        if (run_job(h, j))
-            rc = SQLITE_ERROR;
-    char msg[200] = "";
-    if (rc != SQLITE_OK) {
-        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(h->db));
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    pthread_mutex_lock(&h->mu);
-    h->busy = 0;
-    if (begin && rc == SQLITE_OK) {
-        h->txn_open = 1;
-        h->txn_begin_ms = mono_ms();
-    }
-    for (live_hjob *j = list, *next; j; j = next) {
-        next = j->next;
-        j->next = NULL;
-        if (h->txn_tail)
-            h->txn_tail->next = j;
-        else
-            h->txn_head = j;
-        h->txn_tail = j;
-        if (j->sync && rc == SQLITE_OK) {
-            j->inserted = 1;
-            h->txn_sync++;
-            h->txn_urgent |= j->type != J_OBS;
-        }
-    }
-    if (rc != SQLITE_OK)
-        finish(h, take_txn(h), rc, msg);
-    pthread_cond_broadcast(&h->done);
-}
-
-/* Until when j's commit waits for more readings (0: commit now): only
- * readings wait, up to group_ms after the transaction began and until
- * LIVE_HIST_GROUP_MAX callers are in; one of them (the leader) keeps the
- * time. Not while windows went unjoined lately (win_skip, see
- * window_done). Under h->mu. */
-static int64_t window_end(live_hist *h, live_hjob *j)
-{
-    if (h->group_ms <= 0 || h->stop || h->txn_urgent || h->win_skip > 0 ||
-        h->txn_sync >= LIVE_HIST_GROUP_MAX)
-        return 0;
-    if (!h->txn_leader) {
-        h->txn_leader = j->leader = 1;
-        h->windows++;
-    }
-    return h->txn_begin_ms + h->group_ms;
-}
-
-/* A transaction of readings commits: did its window pay? One that nobody
- * joined (a lone feed, which sends its next reading only after this
- * answer, or a quiet hour) makes the next windows wait: after k unjoined
- * ones in a row, 2^k - 1 commits go without (up to 1,023), so a lone
- * sequential feed loses one window's wait in ~1,000 readings. A joined
- * one resets that. Under h->mu, before take_txn. */
-static void window_done(live_hist *h)
-{
-    if (h->txn_leader) {
-        if (h->txn_sync > 1) {
-            h->win_unjoined = 0;
-        } else {
-            if (h->win_unjoined < 10)
-                h->win_unjoined++;
-            h->win_skip = (1 << h->win_unjoined) - 1;
-        }
-    } else if (h->win_skip > 0 && !h->txn_urgent && h->txn_sync > 0) {
-        h->win_skip--;
-    }
-}
-
-/* Commit the open transaction, with what is queued by then. Called with
- * h->mu held and the connection free; drops the lock meanwhile. */
-static void commit(live_hist *h)
-{
-    if (h->head)
-        run_queued(h);
-    if (!h->txn_open)
-        return;   /* rolled back */
-    window_done(h);
-    live_hjob *list = take_txn(h);
-    h->busy = 1;
-    pthread_mutex_unlock(&h->mu);
-    int rc = step_reset(h->st[S_COMMIT]) ? SQLITE_ERROR : SQLITE_OK;
-    char msg[200] = "";
-    if (rc != SQLITE_OK) {
-        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(h->db));
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-    }
-    pthread_mutex_lock(&h->mu);
-    h->busy = 0;
-    if (rc == SQLITE_OK)
-        h->commits++;
-    finish(h, list, rc, msg);
-    pthread_cond_broadcast(&h->done);
-}
-
-/* The writer thread commits only rows nobody waits for (state changes,
- * snapshots), once the first of them has lingered LIVE_HIST_LINGER_MS:
- * by then an ingest has usually taken them into its own commit. It naps
- * in steps of that length while commits happen and sleeps for good when
- * idle, so a busy feed does not wake it per request. */
-static void *writer_main(void *arg)
-{
-    live_hist *h = arg;
-    pthread_mutex_lock(&h->mu);
-    for (;;) {
-        int64_t now = mono_ms();
-        /* an open window's leader commits the queue with its readings */
-        if (h->head && !h->busy && (h->stop || (now >= h->due && !h->txn_leader))) {
-            commit(h);
-            continue;
-        }
-        if (h->stop && !h->head && !h->busy && !h->txn_open)
-            break;
-        if (h->head || h->active || h->busy || h->txn_open) {
-            h->active = 0;
-            int64_t until = h->head && !h->busy && h->due > now ? h->due
-                            : now + (h->head ? 5 : h->linger_ms);
-            struct timespec ts = {(time_t)(until / 1000),
-                                  (long)(until % 1000) * 1000000L};
-            pthread_cond_timedwait(&h->work, &h->mu, &ts);
-        } else {
-            h->idle = 1;
-            pthread_cond_wait(&h->work, &h->mu);
-            h->idle = 0;
-        }
-    }
-    pthread_mutex_unlock(&h->mu);
-    return NULL;
-}
-
-/* Under h->mu. */
-static void append(live_hist *h, live_hjob *j)
-{
-    if (h->tail)
-        h->tail->next = j;
-    else
-        h->head = j;
-    h->tail = j;
-}
-
-/* Queue a row nobody waits for; a sleeping writer needs its deadline. */
-static void enqueue(live_hist *h, live_hjob *j)
-{
-    pthread_mutex_lock(&h->mu);
-    if (!h->head)
-        h->due = mono_ms() + h->linger_ms;
-    append(h, j);
-    if (h->idle) {
-        h->idle = 0;
-        pthread_cond_signal(&h->work);
-    }
-    pthread_mutex_unlock(&h->mu);
-}
-
-/* Queue j, then (its rows in the open transaction, duplicates known) call
- * on_rows, then wait for the commit; returns its result. Whoever finds the
- * connection free runs what is queued or commits (no hand-off to the
- * writer thread and back), so concurrent callers share one transaction
- * and one fsync (group commit). Readings wait up to group_ms for others
- * (window_end) while that pays (window_done). on_rows runs without any history lock: it may wait for
- * locks whose holders wait for a commit. */
-static int submit_wait(live_hist *h, live_hjob *j, void (*on_rows)(void *ctx),
-                       void *ctx, ct_err *err)
-{
-    j->sync = 1;
-    pthread_mutex_lock(&h->mu);
-    int64_t now = mono_ms();
-    if (!h->head)
-        h->due = now + h->linger_ms;
-    append(h, j);
-    while (!j->inserted && !j->done) {
-        if (!h->busy)
-            run_queued(h);
-        else
-            pthread_cond_wait(&h->done, &h->mu);
-    }
-    if (on_rows && j->inserted && !(j->done && j->rc)) {
-        pthread_mutex_unlock(&h->mu);
-        on_rows(ctx);
-        pthread_mutex_lock(&h->mu);
-    }
-    while (!j->done) {
-        int64_t until = h->busy ? 0 : window_end(h, j);
-        if (h->busy || (until && !j->leader)) {
-            pthread_cond_wait(&h->done, &h->mu);
-        } else if (until > mono_ms()) {
-            struct timespec ts = {(time_t)(until / 1000),
-                                  (long)(until % 1000) * 1000000L};
-            pthread_cond_timedwait(&h->done, &h->mu, &ts);
-        } else {
-            commit(h);
-        }
-    }
-    pthread_mutex_unlock(&h->mu);
-    if (j->rc)
-        ct_fail(err, j->rc, "%s", j->msg);
-    return j->rc;
 }
 
 int live_hist_open(const char *path, const live_registry *reg, int sync_full,
@@ -455,7 +184,7 @@ int live_hist_open(const char *path, const live_registry *reg, int sync_full,
     pthread_cond_init(&h->work, &ca);
     pthread_cond_init(&h->done, &ca);   /* so are the group windows' */
     pthread_condattr_destroy(&ca);
-    if (pthread_create(&h->thread, NULL, writer_main, h)) {
+    if (pthread_create(&h->thread, NULL, live__hist_writer, h)) {
         ct_fail(err, CT_ERR, "history %s: cannot start the writer thread", path);
         pthread_mutex_destroy(&h->mu);
         pthread_cond_destroy(&h->work);
@@ -504,7 +233,7 @@ int live_hist_write_obs(live_hist *h, const live_obs *obs, int n,
         return CT_OK;
     }
     live_hjob j = {.type = J_OBS, .obs = obs, .n = n, .dup = dup};
-    return submit_wait(h, &j, on_rows, ctx, err);
+    return live__hist_submit(h, &j, on_rows, ctx, err);
 }
 
 static live_hjob *new_job(int type)
@@ -527,10 +256,10 @@ void live_hist_on_change(void *ctx, const live_change *c)
     j->s2 = strdup(c->entity ? c->entity : "");
     j->s3 = json_dumps(c->fields, JSON_COMPACT);
     if (!j->s1 || !j->s2 || !j->s3) {
-        free_job(j);
+        live__hjob_free(j);
         return;
     }
-    enqueue(h, j);
+    live__hist_enqueue(h, j);
 }
 
 void live_hist_snapshot(live_hist *h, uint64_t seq, int64_t t, const json_t *state)
@@ -542,10 +271,10 @@ void live_hist_snapshot(live_hist *h, uint64_t seq, int64_t t, const json_t *sta
     j->i2 = t;
     j->s3 = json_dumps(state, JSON_COMPACT);
     if (!j->s3) {
-        free_job(j);
+        live__hjob_free(j);
         return;
     }
-    enqueue(h, j);
+    live__hist_enqueue(h, j);
 }
 
 int live_hist_put_incident(live_hist *h, const char *id, const json_t *incident,
@@ -560,7 +289,7 @@ int live_hist_put_incident(live_hist *h, const char *id, const json_t *incident,
     j.s5 = detail ? json_dumps(detail, JSON_COMPACT) : strdup("{}");
     int rc = (!j.s1 || !j.s2 || !j.s3 || !j.s4 || !j.s5)
                  ? ct_fail(err, CT_ENOMEM, "history: out of memory")
-                 : submit_wait(h, &j, NULL, NULL, err);
+                 : live__hist_submit(h, &j, NULL, NULL, err);
     free(j.s1);
     free(j.s2);
     free(j.s3);
@@ -572,13 +301,13 @@ int live_hist_put_incident(live_hist *h, const char *id, const json_t *incident,
 int live_hist_prune(live_hist *h, int64_t cutoff_ms, ct_err *err)
 {
     live_hjob j = {.type = J_PRUNE, .i2 = cutoff_ms};
-    return submit_wait(h, &j, NULL, NULL, err);
+    return live__hist_submit(h, &j, NULL, NULL, err);
 }
 
 int live_hist_flush(live_hist *h, ct_err *err)
 {
     live_hjob j = {.type = J_FLUSH};
-    return submit_wait(h, &j, NULL, NULL, err);
+    return live__hist_submit(h, &j, NULL, NULL, err);
 }
 
 int live_hist_settle(live_hist *h, ct_err *err)
