@@ -260,6 +260,7 @@ static int open_engine(const http_conf *c)
         thr = DEFAULT_THRESHOLDS;
     live_config cfg = {.store_path = c->store, .history_path = hist,
                        .thresholds_path = thr, .sync_normal = L.sync_normal,
+                       /* the config's 0 is the default, <0 none */
                        .group_ms = L.group_ms < 0 ? 0 : L.group_ms ? L.group_ms : -1};
     ct_err err;
     ct_err_clear(&err);

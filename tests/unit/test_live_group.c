@@ -112,6 +112,44 @@ static void test_ingest_publishes_before_the_commit(void)
     live_close(e);
 }
 
+static int refuse_commit(void *ctx)
+{
+    (void)ctx;
+    return 1;   /* SQLite turns the COMMIT into a rollback */
+}
+
+/* A commit that fails after the reading was fused (a failing disk): the
+ * feed hears an error, the row is not stored, and its retry is stored
+ * (not taken for a duplicate); the wall already showed the value. */
+static void test_failed_commit_after_fusing(void)
+{
+    fx_now = FX_T0;
+    live_engine *e = fx_engine(STORE, HIST, 0);
+    UT_CHECK(e);
+    const char *b = "[{\"entity\": \"p1\", \"time\": 1780300800000,"
+                    " \"values\": {\"free\": 17}}]";
+    json_t *items = fx_json(b), *r = NULL;
+    ct_err err;
+    pthread_mutex_lock(&e->hist->mu);   /* nobody commits meanwhile */
+    sqlite3_commit_hook(e->hist->db, refuse_commit, NULL);
+    pthread_mutex_unlock(&e->hist->mu);
+    UT_EQ_INT(live_ingest(e, items, &r, &err), CT_EIO);
+    UT_CHECK(r == NULL);
+    UT_CHECK_MSG(strstr(err.msg, HIST) != NULL, "%s", err.msg);
+    UT_EQ_INT(fx_count(HIST, P1_ROWS), 0);
+    UT_NEAR(fx_vital(e, "d1", "parking_free"), 17, 0);   /* fused before */
+    pthread_mutex_lock(&e->hist->mu);
+    sqlite3_commit_hook(e->hist->db, NULL, NULL);
+    pthread_mutex_unlock(&e->hist->mu);
+    UT_EQ_INT(live_ingest(e, items, &r, &err), CT_OK);
+    UT_EQ_INT(json_integer_value(json_object_get(r, "accepted")), 1);
+    UT_EQ_INT(json_array_size(json_object_get(r, "duplicates")), 0);
+    json_decref(r);
+    json_decref(items);
+    UT_EQ_INT(fx_count(HIST, P1_ROWS), 1);
+    live_close(e);
+}
+
 static uint64_t hist_counter(live_engine *e, int windows)
 {
     pthread_mutex_lock(&e->hist->mu);
@@ -189,6 +227,7 @@ int main(void)
         return 1;
     UT_RUN(test_rows_are_in_before_the_commit);
     UT_RUN(test_ingest_publishes_before_the_commit);
+    UT_RUN(test_failed_commit_after_fusing);
     UT_RUN(test_group_window);
     fx_rm_history(HIST);
     unlink(STORE);
