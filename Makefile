@@ -65,7 +65,8 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_LIB_OBJS)
 # Test clients and load generators (tests/tools/*.c), release flags.
 $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) $(REL_CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS_COMMON) $(REL_CFLAGS) -o $@ $< $(TOOL_LIBS)
+$(BUILD)/tools/ct_wsbench: TOOL_LIBS = -lz   # its deflate clients
 
 tools: $(TOOL_BINS)
 

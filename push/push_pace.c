@@ -241,7 +241,11 @@ void push_pace_pass(int64_t now)
 {
     if (!P.wheel || P.pass_at)
         return;
-    P.pass_at = grid_up(now + P.interval);
+    /* an interval on from the grid step, not from now: a timer that came
+     * a ms late made grid_up(now + interval) skip a step, and the clients
+     * only the pass writes (permessage-deflate) got a frame every second
+     * interval a quarter of the time */
+    P.pass_at = now / P.grid * P.grid + P.interval;
     if (!P.pace_at || P.pass_at < P.pace_at)
         arm_pace(P.pass_at, now);
     __atomic_store_n(&P.quiet_until, P.pass_at, __ATOMIC_RELEASE);

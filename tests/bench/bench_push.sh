@@ -27,6 +27,9 @@
 # The "Aborted" lines after nchan runs are nginx's own: Debian's nchan
 # module frees something twice when nginx stops ("double free detected"
 # in its error.log), after the generator has reported.
+# PUSH_BENCH_DEFLATE=1: our clients offer permessage-deflate (as browsers
+# do) and inflate what comes, so the figures include the server compressing
+# for every client; nchan's clients stay plain (compare with a plain run).
 # PUSH_BENCH_TEST=1 also runs the test-only publish op (serve --push-test),
 # i.e. the push module without the ingest path; PUSH_BENCH_NCHAN=0 skips
 # the peer.
@@ -72,6 +75,7 @@ stop() {  # pid: SIGTERM, wait up to 10 s, then SIGKILL; reap it quietly
 run_citytwin() {  # N R [test]
   rm -f "$TMP"/live.sqlite*
   local extra=(${PUSH_BENCH_SERVE_ARGS:-}) gen=(--mode citytwin)
+  [ "${PUSH_BENCH_DEFLATE:-0}" = 1 ] && gen+=(--deflate 1)
   [ "${3:-}" = test ] && { extra+=(--push-test); gen=(--mode test); }
   $PIN_S "$BIN" serve --store "$TMP/store.sqlite" --live "$TMP/live.sqlite" \
     --auth-db "$TMP/auth.sqlite" --port 0 --ws-port 0 --quiet --web "$TMP" \

@@ -14,7 +14,10 @@
  *   nchan:    subscribers GET /sub/traffic (WebSocket); the publisher
  *             POSTs to /pub/traffic over one keep-alive HTTP connection.
  * The generator keeps the send time of every update k; a received frame is
- * scanned for every k it carries (several when the server batched them). */
+ * scanned for every k it carries (several when the server batched them).
+ * --deflate 1: the clients offer permessage-deflate, as browsers do, and
+ * inflate what comes (zlib, one stream per client), so the server's cost
+ * of compressing for every client is measured too. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +32,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define HIST_US 10000000     /* latency histograms go to 10 s */
 /* Log-linear buckets: 1 us below 2,048 us, then 256 per doubling (0.4%):
@@ -43,6 +47,12 @@ typedef struct cl {
     unsigned char *buf;
     size_t len;
     uint8_t *got;            /* bit per update k received */
+    /* --deflate: the message being received, its inflater */
+    z_stream *z;
+    int no_takeover;         /* server_no_context_takeover: reset per message */
+    int comp, in_msg;        /* the message is compressed; fragments pending */
+    unsigned char *msg;
+    size_t mlen, mcap;
 } cl;
 
 /* One keep-alive HTTP connection of the ingest publisher. */
@@ -57,6 +67,9 @@ static const char *host = "127.0.0.1", *mode = "citytwin", *token = NULL;
 static const char *feed_token = NULL, *ids_path = NULL, *trace = NULL;
 static int ws_port = 8081, pub_port = 0, nclients = 100, rate = 100;
 static int nhttp = 16;
+static int deflate_on;
+static unsigned char *inflated;   /* one message, inflated */
+#define INFLATED_MAX (4 * 1024 * 1024)
 static double seconds = 10, warmup = 0;
 static long k_base;          /* first measured update (after the warm-up) */
 static int server_pid = 0;
@@ -119,8 +132,9 @@ static int handshake(int fd, const char *path)
     int n = snprintf(req, sizeof req,
         "GET %s%s%s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-        "Sec-WebSocket-Version: 13\r\n\r\n", path, token ? "?token=" : "",
-        token ? token : "", host, ws_port);
+        "Sec-WebSocket-Version: 13\r\n%s\r\n", path, token ? "?token=" : "",
+        token ? token : "", host, ws_port, deflate_on ?
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "");
     return send_all(fd, req, (size_t)n);
 }
 
@@ -230,6 +244,70 @@ static void count_updates(cl *c, const unsigned char *p, size_t n)
     }
 }
 
+/* --deflate: the 101 answer must accept permessage-deflate. */
+static int start_inflate(cl *c, const char *hdr, size_t n)
+{
+    char h[2048];
+    snprintf(h, sizeof h, "%.*s", (int)(n < sizeof h - 1 ? n : sizeof h - 1), hdr);
+    for (char *q = h; *q; q++)
+        if (*q >= 'A' && *q <= 'Z')
+            *q = (char)(*q - 'A' + 'a');
+    if (!strstr(h, "permessage-deflate")) {
+        fprintf(stderr, "wsbench: the server did not accept permessage-deflate\n");
+        return -1;
+    }
+    c->no_takeover = strstr(h, "server_no_context_takeover") != NULL;
+    c->z = calloc(1, sizeof *c->z);
+    if (!c->z || inflateInit2(c->z, -15) != Z_OK)
+        return -1;
+    return 0;
+}
+
+/* --deflate: one frame of a message; a whole message is inflated (when
+ * compressed: RSV1 on its first frame) and counted. */
+static int on_fragment(cl *c, unsigned char b0, const unsigned char *p, size_t n)
+{
+    if ((b0 & 0x0f) != 0) {          /* a message's first frame */
+        c->comp = (b0 & 0x40) != 0;
+        c->mlen = 0;
+        c->in_msg = 1;
+    } else if (!c->in_msg) {
+        fprintf(stderr, "wsbench: a continuation without a message\n");
+        return -1;
+    }
+    if (c->mlen + n + 4 > c->mcap) {
+        size_t cap = (c->mlen + n + 4) * 2;
+        unsigned char *m = realloc(c->msg, cap);
+        if (!m)
+            return -1;
+        c->msg = m;
+        c->mcap = cap;
+    }
+    memcpy(c->msg + c->mlen, p, n);
+    c->mlen += n;
+    if (!(b0 & 0x80))
+        return 0;                    /* more fragments follow */
+    c->in_msg = 0;
+    if (!c->comp) {
+        count_updates(c, c->msg, c->mlen);
+        return 0;
+    }
+    memcpy(c->msg + c->mlen, "\x00\x00\xff\xff", 4);   /* RFC 7692 7.2.2 */
+    c->z->next_in = c->msg;
+    c->z->avail_in = (uInt)(c->mlen + 4);
+    c->z->next_out = inflated;
+    c->z->avail_out = INFLATED_MAX;
+    int rc = inflate(c->z, Z_SYNC_FLUSH);
+    if ((rc != Z_OK && rc != Z_BUF_ERROR) || c->z->avail_in) {
+        fprintf(stderr, "wsbench: cannot inflate a message (%d)\n", rc);
+        return -1;
+    }
+    count_updates(c, inflated, INFLATED_MAX - c->z->avail_out);
+    if (c->no_takeover)
+        inflateReset(c->z);
+    return 0;
+}
+
 /* Parse what arrived: the 101 answer, then server frames. */
 static int on_data(cl *c)
 {
@@ -253,6 +331,9 @@ static int on_data(cl *c)
                 fprintf(stderr, "wsbench: handshake refused: %.60s\n", c->buf);
                 return -1;
             }
+            if (deflate_on && start_inflate(c, (const char *)c->buf,
+                                            (size_t)(e - c->buf)))
+                return -1;
             c->state = 1;
             off = (size_t)(e + 4 - c->buf);
             if (strcmp(mode, "nchan") != 0 &&
@@ -282,7 +363,10 @@ static int on_data(cl *c)
             if (c->len - off < h + n)
                 break;
             int op = p[0] & 0x0f;
-            if (op == 1 || op == 2 || op == 0)
+            if (deflate_on && (op == 1 || op == 2 || op == 0)) {
+                if (on_fragment(c, p[0], p + h, n))
+                    return -1;
+            } else if (op == 1 || op == 2 || op == 0)
                 count_updates(c, p + h, n);
             else if (op == 8)
                 return -1;
@@ -508,7 +592,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: ct_wsbench --mode citytwin|test|nchan --port P "
             "[--pub-port P] --clients N --rate R --seconds S [--server-pid "
-            "PID] [--token T] [--warmup S] [--trace FILE]\n  citytwin: --pub-port HTTP_PORT --feed-token "
+            "PID] [--token T] [--warmup S] [--trace FILE] [--deflate 1]\n  citytwin: --pub-port HTTP_PORT --feed-token "
             "T --ids FILE [--http-conns M]\n");
 }
 
@@ -530,6 +614,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--ids")) ids_path = v;
         else if (!strcmp(a, "--http-conns")) nhttp = atoi(v);
         else if (!strcmp(a, "--trace")) trace = v;
+        else if (!strcmp(a, "--deflate")) deflate_on = atoi(v);
         else { usage(); return 2; }
     }
     int nchan = strcmp(mode, "nchan") == 0;
@@ -559,6 +644,8 @@ int main(int argc, char **argv)
     if (trace)
         worst = calloc((size_t)nsent_cap, sizeof *worst);
     cl *cs = calloc((size_t)nclients + 1, sizeof *cs);
+    if (deflate_on && !(inflated = malloc(INFLATED_MAX)))
+        return 1;
     int ep = epoll_create1(0);
     int open_n = 0, dead = 0;
     int64_t deadline = now_us() + 60 * 1000000LL;
@@ -780,6 +867,11 @@ int main(int argc, char **argv)
             close(cs[i].fd);
         free(cs[i].buf);
         free(cs[i].got);
+        free(cs[i].msg);
+        if (cs[i].z) {
+            inflateEnd(cs[i].z);
+            free(cs[i].z);
+        }
     }
     for (int j = 0; api && j < nhttp; j++)
         close(hs[j].fd);
@@ -789,6 +881,7 @@ int main(int argc, char **argv)
     free(hs);
     free(idle);
     free(cs);
+    free(inflated);
     free(hist);
     free(hist_rx);
     free(hist_ack);
