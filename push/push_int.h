@@ -20,9 +20,8 @@
 #define PUSH_JSON (JSON_COMPACT | JSON_REAL_PRECISION(15))
 #define PUSH_FRAME_ITEMS_MAX (64 * 1024)   /* bytes of items per delta */
 #define PUSH_SNAP_PART_MAX (64 * 1024)     /* bytes of items per snapshot part */
-/* permessage-deflate, our side: zlib memLevel and window (push_server.c) */
+/* permessage-deflate, our compressor: zlib memLevel (push_server.c) */
 #define PUSH_PMD_MEM_LEVEL "1"
-#define PUSH_PMD_WINDOW_BITS "10"
 
 /* A frame ready to send: text at data + PUSH_PRE, shared by refcount. */
 typedef struct push_frame {

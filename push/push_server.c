@@ -174,18 +174,15 @@ static void on_established(struct lws *wsi, pss *ps)
     /* An extension offered (permessage-deflate) makes lws transform our
      * frames: those clients are written only from the writable event. */
     cn->deflate = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) > 0;
-    /* Our compressor small (before its first frame sets it up): zlib's
-     * defaults (a 32 KB window, memLevel 8) hold ~256 KB per client, gone
-     * cold by its next frame. With a 1 KB window and memLevel 1 (~6 KB)
-     * N=1000 deflate clients at R=100 took 66% of the core instead of
-     * 93%, p99 39 ms instead of 89, RSS 71 MB instead of 262
-     * (docs/BENCHMARKS.md). Frames of deltas repeat within 1 KB; a
-     * client's inflater takes any window up to the 32 KB negotiated. */
+    /* Our compressor's hash table small (before its first frame sets it
+     * up): zlib's memLevel 8 is a 64 KB table per client, touched at
+     * random once per frame and cold each time; memLevel 1 is 512 bytes.
+     * N=100 deflate clients, R=100: 8.5 µs of push CPU per delivery
+     * instead of 13 (docs/BENCHMARKS.md). The window stays 32 KB: lws
+     * sizes the inflater of what the client sends by the same option. */
     if (cn->deflate &&
-        (lws_set_extension_option(wsi, "permessage-deflate", "mem_level",
-                                  PUSH_PMD_MEM_LEVEL) ||
-         lws_set_extension_option(wsi, "permessage-deflate",
-                                  "server_max_window_bits", PUSH_PMD_WINDOW_BITS)))
+        lws_set_extension_option(wsi, "permessage-deflate", "mem_level",
+                                 PUSH_PMD_MEM_LEVEL))
         fprintf(stderr, "push: client %s: permessage-deflate keeps zlib's "
                 "default sizes\n", cn->peer);
     if (!P.o.quiet)
