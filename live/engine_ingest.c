@@ -146,21 +146,30 @@ typedef struct {
     const live_obs *obs;
     int n;
     const unsigned char *dup;
-    int fresh;
+    int fresh, fused;
 } fuse_job;
 
 static void fuse_rows(void *ctx)
 {
     fuse_job *f = ctx;
     f->fresh = fuse(f->e, f->obs, f->n, f->dup, live_now(f->e));
+    f->fused = 1;
 }
 
-/* Store and fuse n observations; 0 once they are durable. */
+/* Store and fuse n observations; 0 once they are durable. When the
+ * commit failed after fusing, the readings were not accepted after all:
+ * the counters say so (the wall has shown them; docs/LIVE.md). */
 static int store_fuse(live_engine *e, const live_obs *obs, int n,
                       unsigned char *dup, int *fresh, ct_err *err)
 {
     fuse_job f = {.e = e, .obs = obs, .n = n, .dup = dup};
     int rc = live_hist_write_obs(e->hist, obs, n, dup, fuse_rows, &f, err);
+    if (rc && f.fused) {
+        pthread_mutex_lock(&e->mu);
+        e->n_accepted -= (uint64_t)f.fresh;
+        e->n_duplicate -= (uint64_t)(n - f.fresh);
+        pthread_mutex_unlock(&e->mu);
+    }
     *fresh = f.fresh;
     return rc;
 }

@@ -138,6 +138,9 @@ static void test_failed_commit_after_fusing(void)
     UT_CHECK_MSG(strstr(err.msg, HIST) != NULL, "%s", err.msg);
     UT_EQ_INT(fx_count(HIST, P1_ROWS), 0);
     UT_NEAR(fx_vital(e, "d1", "parking_free"), 17, 0);   /* fused before */
+    json_t *st = live_stats(e);   /* but not counted as accepted */
+    UT_EQ_INT(json_integer_value(json_object_get(st, "accepted")), 0);
+    json_decref(st);
     pthread_mutex_lock(&e->hist->mu);
     sqlite3_commit_hook(e->hist->db, NULL, NULL);
     pthread_mutex_unlock(&e->hist->mu);
@@ -147,6 +150,9 @@ static void test_failed_commit_after_fusing(void)
     json_decref(r);
     json_decref(items);
     UT_EQ_INT(fx_count(HIST, P1_ROWS), 1);
+    st = live_stats(e);
+    UT_EQ_INT(json_integer_value(json_object_get(st, "accepted")), 1);
+    json_decref(st);
     live_close(e);
 }
 
