@@ -46,6 +46,14 @@ static live_hjob *take_txn(live_hist *h)
     return list;
 }
 
+/* A statement failed: note SQLite's message in msg, roll the open
+ * transaction back. The connection is ours (h->busy). */
+static void roll_back(live_hist *h, char *msg, size_t n)
+{
+    snprintf(msg, n, "%s", sqlite3_errmsg(h->db));
+    sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 /* Run everything queued into the open transaction (BEGIN first when none
  * is open); waiters hear that their rows are in. A failed statement rolls
  * the whole transaction back: every job in it fails, and nothing
@@ -53,7 +61,7 @@ static live_hjob *take_txn(live_hist *h)
  * the lock meanwhile (h->busy: the connection is in use). */
 static void run_queued(live_hist *h)
 {
-    live_hjob *list = h->head;
+    live_hjob *list = h->head, *last = h->tail;
     h->head = h->tail = NULL;
     int begin = !h->txn_open;
     h->busy = h->active = 1;
@@ -63,29 +71,26 @@ static void run_queued(live_hist *h)
         if (live__hjob_run(h, j))
             rc = SQLITE_ERROR;
     char msg[200] = "";
-    if (rc != SQLITE_OK) {
-        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(h->db));
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-    }
+    if (rc != SQLITE_OK)
+        roll_back(h, msg, sizeof msg);
     pthread_mutex_lock(&h->mu);
     h->busy = 0;
     if (begin && rc == SQLITE_OK) {
         h->txn_open = 1;
         h->txn_begin_ms = mono_ms();
     }
-    for (live_hjob *j = list, *next; j; j = next) {
-        next = j->next;
-        j->next = NULL;
-        if (h->txn_tail)
-            h->txn_tail->next = j;
-        else
-            h->txn_head = j;
-        h->txn_tail = j;
-        if (j->sync && rc == SQLITE_OK) {
+    for (live_hjob *j = list; j && rc == SQLITE_OK; j = j->next)
+        if (j->sync) {
             j->inserted = 1;
             h->txn_sync++;
             h->txn_urgent |= j->type != J_OBS;
         }
+    if (list) {   /* the list joins the transaction's */
+        if (h->txn_tail)
+            h->txn_tail->next = list;
+        else
+            h->txn_head = list;
+        h->txn_tail = last;
     }
     if (rc != SQLITE_OK)
         finish(h, take_txn(h), rc, msg);
@@ -144,10 +149,8 @@ static void commit(live_hist *h)
     pthread_mutex_unlock(&h->mu);
     int rc = live__hist_step(h->st[S_COMMIT]) ? SQLITE_ERROR : SQLITE_OK;
     char msg[200] = "";
-    if (rc != SQLITE_OK) {
-        snprintf(msg, sizeof msg, "%s", sqlite3_errmsg(h->db));
-        sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-    }
+    if (rc != SQLITE_OK)
+        roll_back(h, msg, sizeof msg);
     pthread_mutex_lock(&h->mu);
     h->busy = 0;
     if (rc == SQLITE_OK)
@@ -227,9 +230,8 @@ int live__hist_submit(live_hist *h, live_hjob *j, void (*on_rows)(void *ctx),
 {
     j->sync = 1;
     pthread_mutex_lock(&h->mu);
-    int64_t now = mono_ms();
     if (!h->head)
-        h->due = now + h->linger_ms;
+        h->due = mono_ms() + h->linger_ms;
     append(h, j);
     while (!j->inserted && !j->done) {
         if (!h->busy)

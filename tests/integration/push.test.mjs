@@ -201,6 +201,13 @@ async function connect(opts, protocols, url) {
   return c;
 }
 async function publisher() { return connect(); }
+// A client of url subscribed to topic, once its snapshot came.
+async function subscribed(url, topic, opts) {
+  const c = await connect(opts, undefined, url);
+  c.send({ op: "subscribe", topics: [topic] });
+  await c.wait((m) => m.type === "snapshot" && m.topic === topic, "snapshot");
+  return c;
+}
 // Publish a list of [topic, id, fields], then a marker the caller can wait for.
 function publish(pub, list) {
   for (const [topic, id, fields] of list) pub.send({ op: "publish", topic, id, fields });
@@ -355,18 +362,11 @@ test("pacing: clients busy for a second each get about one frame per --ws-batch-
   // Half the clients offer permessage-deflate.
   const s = startServer(["--push-test", "--ws-batch-ms", "200", "--ws-sndbuf", "4096"]);
   const u = await s.ready;
-  const open = async (deflate) => {
-    const c = new Client(`${u.ws}/`, { perMessageDeflate: deflate });
-    await c.opened;
-    await c.wait((m) => m.type === "hello", "hello");
-    c.send({ op: "subscribe", topics: ["water"] });
-    await c.wait((m) => m.type === "snapshot" && m.topic === "water", "snapshot");
-    return c;
-  };
   const pub = new Client(`${u.ws}/`);
   await pub.opened;
   const clients = [];
-  for (let i = 0; i < 12; i++) clients.push(await open(i % 2 === 0));
+  for (let i = 0; i < 12; i++)
+    clients.push(await subscribed(`${u.ws}/`, "water", { perMessageDeflate: i % 2 === 0 }));
   const t0 = Date.now();
   const pad = "x".repeat(1500);
   for (let v = 1; v <= 40; v++) {
@@ -400,17 +400,10 @@ test("pacing: a permessage-deflate client gets a frame at every step, as a plain
   // same steps, so the counts stay close on a slow machine too.
   const s = startServer(["--push-test", "--ws-batch-ms", "100"]);
   const u = await s.ready;
-  const open = async (deflate) => {
-    const c = new Client(`${u.ws}/`, { perMessageDeflate: deflate });
-    await c.opened;
-    await c.wait((m) => m.type === "hello", "hello");
-    c.send({ op: "subscribe", topics: ["water"] });
-    await c.wait((m) => m.type === "snapshot" && m.topic === "water", "snapshot");
-    return c;
-  };
   const pub = new Client(`${u.ws}/`);
   await pub.opened;
-  const plain = await open(false), defl = await open(true);
+  const plain = await subscribed(`${u.ws}/`, "water", { perMessageDeflate: false });
+  const defl = await subscribed(`${u.ws}/`, "water", { perMessageDeflate: true });
   assert.match(defl.ws.extensions, /permessage-deflate/);
   for (let v = 1; v <= 100; v++) {
     pub.send({ op: "publish", topic: "water", id: "w:cadence", fields: { v } });
