@@ -5,7 +5,7 @@
 BUILD   ?= build
 VAR     ?= var
 CC      ?= gcc
-PKGS    := gdal sqlite3 proj geos jansson libwebsockets cglm libcrypto
+PKGS    := gdal sqlite3 proj geos jansson libwebsockets cglm libcrypto zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # civetweb, meshoptimizer and libev ship no pkg-config file in Debian 12.

@@ -76,6 +76,9 @@ uint64_t push_offset(void);
 typedef struct push_stats {
     uint64_t published, frames, bytes_out, dropped_slow, refused, clients;
     uint64_t coalesced;        /* backlogs replaced by fresh snapshots */
+    uint64_t deflated;         /* frames compressed (push_deflate.c) */
+    uint64_t deflated_out;     /* compressed frames written: shared ones
+                                * count once in deflated, here per client */
 } push_stats;
 void push_get_stats(push_stats *s);
 

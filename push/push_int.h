@@ -28,6 +28,9 @@ typedef struct push_frame {
     int refs;
     size_t len;
     struct push_frame *next;   /* in a client's outbox */
+    unsigned char *zbuf;       /* malloc'd: z, once compressed */
+    unsigned char *z;          /* the whole compressed WebSocket frame */
+    size_t zlen;               /* (push_deflate.c), or NULL */
     unsigned char data[];      /* PUSH_PRE headroom, then len bytes */
 } push_frame;
 

@@ -171,20 +171,21 @@ static void on_established(struct lws *wsi, pss *ps)
         return;
     }
     push_stat_add(&P.stats.clients, 1);
-    /* An extension offered (permessage-deflate) makes lws transform our
-     * frames: those clients are written only from the writable event. */
-    cn->deflate = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) > 0;
-    /* Our compressor's hash table small (before its first frame sets it
-     * up): zlib's memLevel 8 is a 64 KB table per client, touched at
-     * random once per frame and cold each time; memLevel 1 is 512 bytes.
-     * N=100 deflate clients, R=100: 8.5 µs of push CPU per delivery
-     * instead of 13 (docs/BENCHMARKS.md). The window stays 32 KB: lws
-     * sizes the inflater of what the client sends by the same option. */
-    if (cn->deflate &&
+    /* permessage-deflate on (lws answered the offer): its frames are
+     * compressed, by us once per frame for every such client (zshared,
+     * push_deflate.c), or by lws per client when the offer asks for a
+     * smaller window. Those lws compresses are written only from the
+     * writable event. Our setting for lws's compressor (before its first
+     * frame sets it up): zlib's memLevel 8 is a 64 KB hash table per
+     * client, touched at random once per frame and cold each time;
+     * memLevel 1 is 512 bytes (N=100 such clients, R=100: 8.5 µs of push
+     * CPU per delivery instead of 13, docs/BENCHMARKS.md). The window
+     * stays 32 KB: lws sizes the inflater of what the client sends by the
+     * same option. -1: the extension is not on for this client. */
+    cn->deflate = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) > 0 &&
         lws_set_extension_option(wsi, "permessage-deflate", "mem_level",
-                                 PUSH_PMD_MEM_LEVEL))
-        fprintf(stderr, "push: client %s: permessage-deflate keeps zlib's "
-                "default sizes\n", cn->peer);
+                                 PUSH_PMD_MEM_LEVEL) == 0;
+    cn->zshared = cn->deflate && push_deflate_ok(wsi);
     if (!P.o.quiet)
         fprintf(stderr, "push: client %s connected (%d open)\n", cn->peer,
                 P.nconns);
@@ -488,6 +489,7 @@ void push_stop(void)
     for (int t = 0; t < PUSH_NTOPICS; t++)
         free(P.subs[t]);
     push_pace_free();
+    push_deflate_free();
     push_state_free(&P.st);
     pthread_mutex_destroy(&P.qmu);
     push_auth_free();
@@ -513,4 +515,6 @@ void push_get_stats(push_stats *s)
     s->refused = __atomic_load_n(&P.stats.refused, __ATOMIC_RELAXED);
     s->clients = __atomic_load_n(&P.stats.clients, __ATOMIC_RELAXED);
     s->coalesced = __atomic_load_n(&P.stats.coalesced, __ATOMIC_RELAXED);
+    s->deflated = __atomic_load_n(&P.stats.deflated, __ATOMIC_RELAXED);
+    s->deflated_out = __atomic_load_n(&P.stats.deflated_out, __ATOMIC_RELAXED);
 }

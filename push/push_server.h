@@ -41,6 +41,8 @@ typedef struct push_conn {
     int waiting;               /* a writable event is asked for */
     int deflate;               /* it offered an extension: see
                                 * push_write_now() */
+    int zshared;               /* permessage-deflate on, and its frames
+                                * come from push_frame_deflated */
     int paced;                 /* in a slot of P.wheel */
     int64_t pace_at;           /* that slot's time (monotonic ms) */
     size_t pace_slot, pace_idx;
@@ -137,10 +139,17 @@ int push_on_writeable(push_conn *cn, struct lws *wsi);
 void push_want_write(push_conn *cn);
 /* Write cn's next frame now, from the drain, when nothing of its last one
  * is still buffered: no poll() round trip per frame (with 5,000 clients a
- * poll over every socket cost about as much as the sends). Clients with
- * permessage-deflate, busy ones, and closing ones get a writable event
- * instead (lws compresses and flushes there). */
+ * poll over every socket cost about as much as the sends). Clients whose
+ * frames lws compresses (not zshared), busy ones, and closing ones get a
+ * writable event instead (lws compresses and flushes there). */
 void push_write_now(push_conn *cn);
+/* push_deflate.c: 1 when wsi's permessage-deflate offer (if the extension
+ * is on) takes our shared frames: it does not ask for a smaller window. */
+int push_deflate_ok(struct lws *wsi);
+/* f as one compressed WebSocket frame (made once, kept with f), its length
+ * in *len; NULL when zlib failed (out of memory). */
+const unsigned char *push_frame_deflated(push_frame *f, size_t *len);
+void push_deflate_free(void);
 /* push_pace.c: a client's next frame waits for its time (the wheel). */
 int push_pace_init(void);      /* -1: out of memory */
 void push_pace_free(void);

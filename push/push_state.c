@@ -54,6 +54,8 @@ push_frame *push_frame_json(json_t *msg)
     if (f) {
         f->refs = 1;
         f->next = NULL;
+        f->zbuf = f->z = NULL;
+        f->zlen = 0;
         f->len = json_dumpb(msg, (char *)f->data + PUSH_PRE, n, PUSH_JSON);
     }
     json_decref(msg);
@@ -62,8 +64,10 @@ push_frame *push_frame_json(json_t *msg)
 
 void push_frame_unref(push_frame *f)
 {
-    if (f && --f->refs == 0)
+    if (f && --f->refs == 0) {
+        free(f->zbuf);
         free(f);
+    }
 }
 
 /* --- where an entity is --- */

@@ -33,7 +33,17 @@ static int write_next(push_conn *cn, struct lws *wsi, int64_t now)
     if (f) {
         size_t len = f->len;
         cn->delta_ms = now;
-        int n = lws_write(wsi, f->data + PUSH_PRE, len, LWS_WRITE_TEXT);
+        int n;
+        if (cn->zshared) {
+            /* the whole frame, header included: lws sends it as is */
+            const unsigned char *z = push_frame_deflated(f, &len);
+            n = z ? lws_write(wsi, (unsigned char *)z, len, LWS_WRITE_RAW)
+                  : -1;
+            if (z)
+                push_stat_add(&P.stats.deflated_out, 1);
+        } else {
+            n = lws_write(wsi, f->data + PUSH_PRE, len, LWS_WRITE_TEXT);
+        }
         cn->inflight = f;
         if (n < 0)
             return -1;
@@ -92,7 +102,7 @@ int push_on_writeable(push_conn *cn, struct lws *wsi)
 
 void push_write_now(push_conn *cn)
 {
-    if (cn->waiting || cn->deflate || cn->close_code ||
+    if (cn->waiting || (cn->deflate && !cn->zshared) || cn->close_code ||
         lws_partial_buffered(cn->wsi)) {
         push_want_write(cn);
         return;

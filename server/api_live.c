@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "live/clock.h"
+#include "push/push.h"
 #include "server/serve_live.h"
 
 int api_time_param(const char *name, const char *s, int64_t now, int64_t lo,
@@ -207,5 +208,18 @@ int api_live_stats(http_req *r)
     live_engine *e = reader(r);
     if (!e)
         return r->status;
-    return http_reply_json(r, 200, live_stats(e));
+    json_t *o = live_stats(e);
+    if (push_port()) {
+        push_stats s;
+        push_get_stats(&s);
+        json_object_set_new(o, "push", json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "published",
+            (json_int_t)s.published, "clients", (json_int_t)s.clients,
+            "refused", (json_int_t)s.refused, "frames", (json_int_t)s.frames,
+            "bytes_out", (json_int_t)s.bytes_out, "dropped_slow",
+            (json_int_t)s.dropped_slow, "coalesced", (json_int_t)s.coalesced,
+            "deflated", (json_int_t)s.deflated, "deflated_out",
+            (json_int_t)s.deflated_out));
+    }
+    return http_reply_json(r, 200, o);
 }

@@ -8,7 +8,8 @@
 // update, a slow but reading client kept to the end, a big snapshot in
 // parts with a slow reader of all of it kept, oversized and malformed
 // messages, tokens, Origin,
-// permessage-deflate, a rate-limited subscription, pacing by
+// permessage-deflate (frames compressed once and shared), a rate-limited
+// subscription, pacing by
 // --ws-batch-ms, and a clean SIGTERM. Waits have timeouts only to
 // never hang; nothing asserts on timing.
 import { test, before, after } from "node:test";
@@ -706,6 +707,50 @@ test("permessage-deflate is negotiated when offered, and frames still decode", a
   const plain = await connect({ perMessageDeflate: false });
   assert.equal(plain.ws.extensions, "");
   c.close(); plain.close();
+});
+
+test("permessage-deflate: a frame is compressed once for every client that shares it; a smaller window is left to lws; all decode", async () => {
+  // push_deflate.c compresses a frame once, from an empty window, and
+  // writes the same bytes to every deflate client; a client asking for a
+  // 1 KB window (server_max_window_bits=10) gets lws's own compression,
+  // so its frames are not among those counted. The values carry a 2 KB
+  // block twice (a match 2 KB back). Bursts apart, so each burst reaches
+  // every client in one pass (the same range of changes).
+  const live = async () => (await (await fetch(`${urls.http}/api/v1/live`,
+    { headers: { Authorization: `Bearer ${TOKEN}` } })).json()).push;
+  const pub = await publisher();
+  const shared = [];
+  for (let i = 0; i < 3; i++) shared.push(await subscribed(wsurl(), "water", { perMessageDeflate: true }));
+  const small = await subscribed(wsurl(), "water", { perMessageDeflate: { serverMaxWindowBits: 10 } });
+  assert.match(small.ws.extensions, /permessage-deflate/);
+  const plain = await subscribed(wsurl(), "water", { perMessageDeflate: false });
+  // (changes of earlier tests may still be arriving: count from here)
+  const before = await live();
+  const mark = shared.map((c) => c.msgs.length);
+  let block = "";
+  for (let i = 0; block.length < 2048; i++) block += (i * 7919 % 10007).toString(36);
+  const bursts = 6, per = 4;
+  for (let b = 1; b <= bursts; b++) {
+    for (let k = 1; k <= per; k++)
+      publish(pub, [["water", `w:z${k}`, { b, text: block + b + block }]]);
+    await Promise.all([...shared, small, plain].map((c) =>
+      c.wait((m) => m.type === "delta" && m.items[`w:z${per}`]?.b === b, `burst ${b}`)));
+  }
+  const after = await live();
+  const want = block + bursts + block;
+  for (const c of [...shared, small, plain]) {
+    const got = c.received("water");
+    for (let k = 1; k <= per; k++) assert.equal(got.get(`w:z${k}`).at(-1).text, want);
+  }
+  const out = after.deflated_out - before.deflated_out;
+  const made = after.deflated - before.deflated;
+  const frames = shared.reduce((n, c, i) =>
+    n + c.msgs.slice(mark[i]).filter((m) => m.type === "delta").length, 0);
+  const lwsFrames = small.deltas("water").length;
+  assert.ok(out >= frames && out < frames + lwsFrames,
+    `${out} compressed frames written; deltas: ${frames} to the shared clients, ${lwsFrames} to lws's`);
+  assert.ok(made * 2 <= out, `${made} compressions for ${out} compressed frames written`);
+  for (const c of [pub, ...shared, small, plain]) c.close();
 });
 
 test("TLS: with a certificate and key the push listener speaks wss:// and config says so", async (t) => {
