@@ -763,10 +763,14 @@ test("TLS: with a certificate and key the push listener speaks wss:// and config
   assert.match(u.ws, /^wss:\/\//);
   const cfg = await (await fetch(`${u.http}/api/v1/config`)).json();
   assert.equal(cfg.ws_url, `wss://127.0.0.1:${new URL(u.ws).port}/`);
-  const c = new Client(u.ws + "/", { rejectUnauthorized: false });
+  // with permessage-deflate: our compressed frames go out raw through TLS
+  const c = new Client(u.ws + "/", { rejectUnauthorized: false, perMessageDeflate: true });
   await within(c.opened, 20000, "TLS open");
+  assert.match(c.ws.extensions, /permessage-deflate/);
   const hello = await c.wait((m) => m.type === "hello");
   assert.equal(typeof hello.epoch, "number");
+  c.send({ op: "subscribe", topics: ["vitals"] });
+  await c.wait((m) => m.type === "snapshot" && m.topic === "vitals", "snapshot over TLS");
   c.close();
   s.p.kill("SIGTERM");
   assert.equal(await exitOf(s.p), 0, s.log().slice(-2000));
