@@ -28,9 +28,10 @@ typedef struct push_frame {
     int refs;
     size_t len;
     struct push_frame *next;   /* in a client's outbox */
-    unsigned char *zbuf;       /* malloc'd: z, once compressed */
-    unsigned char *z;          /* the whole compressed WebSocket frame */
-    size_t zlen;               /* (push_deflate.c), or NULL */
+    unsigned char *zbuf;       /* malloc'd, holds z */
+    unsigned char *z;          /* NULL, or once compressed the whole
+                                * WebSocket frame (push_deflate.c) */
+    size_t zlen;               /* z's length */
     unsigned char data[];      /* PUSH_PRE headroom, then len bytes */
 } push_frame;
 

@@ -39,7 +39,7 @@ typedef struct push_conn {
     char close_reason[120];
     int bad;                   /* malformed messages so far */
     int waiting;               /* a writable event is asked for */
-    int deflate;               /* it offered an extension: see
+    int deflate;               /* permessage-deflate is on: see
                                 * push_write_now() */
     int zshared;               /* permessage-deflate on, and its frames
                                 * come from push_frame_deflated */
