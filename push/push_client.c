@@ -386,6 +386,7 @@ static push_frame *next_delta(push_client *c, push_state *st, int64_t now)
                          : build_run(st, t, from, q, f, wm);
     if (!more)
         c->in_burst &= ~bit;
+    c->full = more;
     c->changes_sent += n;
     if (fr)
         c->frames_sent++;
@@ -395,6 +396,7 @@ static push_frame *next_delta(push_client *c, push_state *st, int64_t now)
 push_frame *push_client_next_at(push_client *c, push_state *st,
                                 int64_t now_ms)
 {
+    c->full = 0;
     if (c->out) {
         push_frame *f = c->out;
         c->out = f->next;

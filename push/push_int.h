@@ -164,6 +164,9 @@ typedef struct push_client {
     size_t snap_sum;
     size_t snap_bytes[PUSH_NTOPICS];
     uint64_t changes_sent, frames_sent, coalesced;
+    int full;                  /* the last delta was cut at
+                                * PUSH_FRAME_ITEMS_MAX: more of its topic
+                                * is owed already (push_write.c) */
 } push_client;
 
 /* A client that owes nothing: its cursors at the end of the history. */

@@ -51,13 +51,18 @@ static int write_next(push_conn *cn, struct lws *wsi, int64_t now)
         push_stat_add(&P.stats.bytes_out, len);
     }
     if (push_client_ready_at(&cn->c, &P.st, now)) {
-        /* Only newer changes (no snapshot, queued reply or rest of a
-         * frame): they wait for the client's next slot. Written at once,
-         * a client that kept the socket busy was written at every
-         * writable event, each time with a frame of its own: at 5,000
-         * clients and 1,000 changes/s that took the whole thread. */
-        if (!f || cn->c.out || cn->c.snap_due || lws_partial_buffered(wsi) ||
-            !push_pace_wrote(cn, now))
+        /* Only newer changes (no snapshot, queued reply, rest of a frame
+         * or of a backlog): they wait for the client's next slot. Written
+         * at once, a client that kept the socket busy was written at
+         * every writable event, each time with a frame of its own: at
+         * 5,000 clients and 1,000 changes/s that took the whole thread.
+         * A client behind by more than a full frame (c.full) goes on at
+         * its next writable event: paced, it could take only one frame
+         * of PUSH_FRAME_ITEMS_MAX per interval and, under a heavier
+         * stream, would fall behind for good (a compressed frame, small
+         * enough for the socket, made that show: `make run` at x60). */
+        if (!f || cn->c.out || cn->c.snap_due || cn->c.full ||
+            lws_partial_buffered(wsi) || !push_pace_wrote(cn, now))
             push_want_write(cn);
     } else {
         /* Rate-limited changes wait: come back when they are due. */

@@ -420,6 +420,38 @@ test("pacing: a permessage-deflate client gets a frame at every step, as a plain
   assert.equal(await exitOf(s.p), 0);
 });
 
+test("pacing: a client owed more than a full frame takes the rest at once, not one frame per interval", async () => {
+  // --ws-batch-ms 1000: a client gets a frame per second from its slot,
+  // and a frame carries at most ~64 KB of items. The stream here is
+  // ~128 KB/s, half the backlog bound (256 KB plus the snapshot) per
+  // second; held to one frame per second, a client fell behind by
+  // ~64 KB/s and was coalesced (a second snapshot) within seconds.
+  // That showed for compressed frames, which fit the socket (a plain
+  // frame too big for it went on at writable events anyway).
+  const s = startServer(["--push-test", "--ws-batch-ms", "1000", "--ws-client-max", "262144"]);
+  const u = await s.ready;
+  const pub = new Client(`${u.ws}/`);
+  await pub.opened;
+  const clients = [await subscribed(`${u.ws}/`, "water", { perMessageDeflate: true }),
+    await subscribed(`${u.ws}/`, "water", { perMessageDeflate: false })];
+  const pad = "p".repeat(16000);
+  const n = 56;
+  for (let v = 1; v <= n; v++) {
+    pub.send({ op: "publish", topic: "water", id: `w:full${v}`, fields: { v, pad } });
+    await new Promise((r) => setTimeout(r, 125));
+  }
+  for (const c of clients) {
+    await c.wait((m) => m.type === "delta" && m.items[`w:full${n}`]?.v === n, "the last change");
+    const snaps = c.msgs.filter((m) => m.type === "snapshot" && m.topic === "water").length;
+    assert.equal(snaps, 1, `${snaps} water snapshots: the ${c.ws.extensions ? "deflate" : "plain"} client was coalesced`);
+    const got = c.received("water");
+    for (let v = 1; v <= n; v++) assert.equal(got.get(`w:full${v}`)?.at(-1)?.v, v);
+  }
+  for (const c of [pub, ...clients]) c.close();
+  s.p.kill("SIGTERM");
+  assert.equal(await exitOf(s.p), 0);
+});
+
 test("filters by district and bbox, evaluated on the merged state", async () => {
   const pub = await publisher();
   const byD = await connect(), byB = await connect();
