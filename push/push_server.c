@@ -182,10 +182,11 @@ static void on_established(struct lws *wsi, pss *ps)
      * CPU per delivery instead of 13, docs/BENCHMARKS.md). The window
      * stays 32 KB: lws sizes the inflater of what the client sends by the
      * same option. -1: the extension is not on for this client. */
-    cn->deflate = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) > 0 &&
+    int pmd = lws_hdr_total_length(wsi, WSI_TOKEN_EXTENSIONS) > 0 &&
         lws_set_extension_option(wsi, "permessage-deflate", "mem_level",
                                  PUSH_PMD_MEM_LEVEL) == 0;
-    cn->zshared = cn->deflate && push_deflate_ok(wsi);
+    cn->zshared = pmd && push_deflate_ok(wsi);
+    cn->deflate = pmd && !cn->zshared;
     if (!P.o.quiet)
         fprintf(stderr, "push: client %s connected (%d open)\n", cn->peer,
                 P.nconns);

@@ -39,10 +39,11 @@ typedef struct push_conn {
     char close_reason[120];
     int bad;                   /* malformed messages so far */
     int waiting;               /* a writable event is asked for */
-    int deflate;               /* permessage-deflate is on: see
-                                * push_write_now() */
     int zshared;               /* permessage-deflate on, and its frames
                                 * come from push_frame_deflated */
+    int deflate;               /* permessage-deflate on, and lws
+                                * compresses its frames: see
+                                * push_write_now() */
     int paced;                 /* in a slot of P.wheel */
     int64_t pace_at;           /* that slot's time (monotonic ms) */
     size_t pace_slot, pace_idx;

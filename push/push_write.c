@@ -107,7 +107,7 @@ int push_on_writeable(push_conn *cn, struct lws *wsi)
 
 void push_write_now(push_conn *cn)
 {
-    if (cn->waiting || (cn->deflate && !cn->zshared) || cn->close_code ||
+    if (cn->waiting || cn->deflate || cn->close_code ||
         lws_partial_buffered(cn->wsi)) {
         push_want_write(cn);
         return;

@@ -20,7 +20,7 @@ APT_PKGS=(
   libssl-dev                     # libcrypto: SHA-256 of API tokens
   libcglm-dev                    # geodesy matrices for tiles
   libmeshoptimizer-dev           # glTF mesh compression
-  zlib1g-dev                     # zlib: the push bench's deflate clients (ct_wsbench)
+  zlib1g-dev                     # zlib: the push's shared permessage-deflate frames; the bench's deflate clients
   curl ca-certificates
   time                           # /usr/bin/time: peak memory in make bench (import)
 )
