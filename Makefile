@@ -67,6 +67,7 @@ $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) $(REL_CFLAGS) -o $@ $< $(TOOL_LIBS)
 $(BUILD)/tools/ct_wsbench: TOOL_LIBS = -lz   # its deflate clients
+$(BUILD)/tools/ct_sendfloor: TOOL_LIBS = $(shell pkg-config --libs liburing 2>/dev/null)  # --uring, bench-only
 
 tools: $(TOOL_BINS)
 

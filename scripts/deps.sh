@@ -26,6 +26,7 @@ APT_PKGS=(
 )
 if [ "${CITYTWIN_BENCH_DEPS:-0}" = 1 ]; then   # bench only, not make test
   APT_PKGS+=(nginx-light libnginx-mod-nchan)   # nchan: the push bench's peer
+  APT_PKGS+=(liburing-dev)   # ct_sendfloor --uring: what batched sends would save
 fi
 if [ "${CITYTWIN_BROWSER_TESTS:-1}" = 1 ]; then
   APT_PKGS+=(chromium fonts-noto-cjk)  # headless browser tests (playwright-core), CJK glyphs in screenshots

@@ -30,6 +30,11 @@
 # PUSH_BENCH_DEFLATE=1: our clients offer permessage-deflate (as browsers
 # do) and inflate what comes, so the figures include the server compressing
 # for every client; nchan's clients stay plain (compare with a plain run).
+# Before the matrix, build/tools/ct_sendfloor prints what one loopback
+# send costs here with no server around it, per N: a one-core server that
+# writes each client once per round cannot start rounds faster than N x
+# that, and the slowest client of a round waits about a round
+# (PUSH_BENCH_FLOOR=0 skips it).
 # PUSH_BENCH_TEST=1 also runs the test-only publish op (serve --push-test),
 # i.e. the push module without the ingest path; PUSH_BENCH_NCHAN=0 skips
 # the peer.
@@ -120,6 +125,16 @@ echo "push: $SECS s per point; server on core 0, generator on core 1;" \
   "citytwin = through the ingest API ($(wc -l <"$TMP/roads.txt") segments);" \
   "nchan right after citytwin at each point (this VM's speed drifts: compare" \
   "within a pair)"
+FLOOR=$PWD/$BUILD/tools/ct_sendfloor
+if [ "${PUSH_BENCH_FLOOR:-1}" = 1 ] && [ -x "$FLOOR" ]; then
+  echo "loopback floor (400-byte sends, round = N sends at one full core):"
+  rcpu=$([ -n "$PIN_G" ] && echo 1 || echo -1)
+  for n in $NS; do
+    $PIN_S "$FLOOR" --clients "$n" --seconds 5 --reader-cpu "$rcpu"
+    $PIN_S "$FLOOR" --clients "$n" --seconds 5 --reader-cpu "$rcpu" \
+      --uring 256 2>/dev/null
+  done
+fi
 # median NAME FILE: one line with the median of each numeric figure of
 # the lines of that server in FILE (K runs of one point).
 median() {
