@@ -8,11 +8,15 @@
 #include "server/http.h"
 
 #include <civetweb.h>
+#include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "spatial/store.h"
 
@@ -351,11 +355,70 @@ http_server *http_server_start(const http_conf *conf, ct_err *err)
     return s;
 }
 
+/* civetweb's accept thread looks at its stop flag only between polls of
+ * up to 2 s (SOCKET_TIMEOUT_QUANTUM), so mg_stop() took 0-2 s. A
+ * connection to our own port wakes that poll; it is made after mg_stop()
+ * has raised the flag (20 ms in), when civetweb accepts nothing more. */
+typedef struct stop_waker {
+    const http_server *s;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+} stop_waker;
+
+static void poke_port(const char *host, int port)
+{
+    char svc[16];
+    snprintf(svc, sizeof svc, "%d", port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    if (getaddrinfo(host, svc, &hints, &ai) != 0)
+        return;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd >= 0) {
+        (void)connect(fd, ai->ai_addr, ai->ai_addrlen);   /* in flight is enough */
+        close(fd);
+    }
+    freeaddrinfo(ai);
+}
+
+static void *wake_accept(void *arg)
+{
+    stop_waker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < 100 && !w->done; i++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        if (!w->done)
+            poke_port(w->s->conf.listen, w->s->port);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
 void http_server_stop(http_server *s)
 {
     if (!s)
         return;
+    stop_waker w = {.s = s, .mu = PTHREAD_MUTEX_INITIALIZER,
+                    .cv = PTHREAD_COND_INITIALIZER};
+    pthread_t th;
+    int waking = pthread_create(&th, NULL, wake_accept, &w) == 0;
     mg_stop(s->ctx);
+    if (waking) {
+        pthread_mutex_lock(&w.mu);
+        w.done = 1;
+        pthread_cond_signal(&w.cv);
+        pthread_mutex_unlock(&w.mu);
+        pthread_join(th, NULL);
+    }
     mg_exit_library();
     free(s);
 }
