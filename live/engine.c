@@ -300,12 +300,25 @@ void live_tick(live_engine *e)
         json_decref(s);
         e->last_snapshot = now;
     }
-    int prune = now - e->last_prune >= LIVE_PRUNE_EVERY_MS;
-    if (prune)
+    /* hourly, or four times per retention when that is shorter; then a
+     * slice a tick until the backlog is folded (see live_hist_prune) */
+    int64_t every = e->cfg.retention_ms / 4;
+    if (every > LIVE_PRUNE_EVERY_MS)
+        every = LIVE_PRUNE_EVERY_MS;
+    int prune = e->prune_more || now - e->last_prune >= every;
+    if (prune && !e->prune_more) {
         e->last_prune = now;
+        e->prune_cutoff = now - e->cfg.retention_ms;
+    }
+    int64_t cutoff = e->prune_cutoff;
     pthread_mutex_unlock(&e->mu);
-    if (prune)
-        live_hist_prune(e->hist, now - e->cfg.retention_ms, NULL);
+    if (prune) {
+        int more = 0;
+        live_hist_prune_step(e->hist, cutoff, &more, NULL);
+        pthread_mutex_lock(&e->mu);
+        e->prune_more = more;
+        pthread_mutex_unlock(&e->mu);
+    }
 }
 
 int live_series(live_engine *e, const char *entity, const char *indicator,

@@ -116,8 +116,12 @@ int live_hist_put_incident(live_hist *h, const char *id, const json_t *incident,
                            const json_t *detail, ct_err *err);
 
 /* Downsample observations older than cutoff_ms into 5-minute buckets and
- * delete them (and state changes older than the cutoff; snapshots stay). */
+ * delete them (and state changes older than the cutoff; snapshots stay),
+ * a slice of rows per commit, so readings go on being committed between. */
 int live_hist_prune(live_hist *h, int64_t cutoff_ms, ct_err *err);
+/* One slice of that; *more: 1 when rows older than the cutoff remain. */
+int live_hist_prune_step(live_hist *h, int64_t cutoff_ms, int *more,
+                         ct_err *err);
 
 /* Wait until everything queued so far has committed. */
 int live_hist_flush(live_hist *h, ct_err *err);

@@ -21,7 +21,8 @@ struct live_hjob {
     unsigned char *dup;
     /* text rows: J_CHANGE (i1 seq, i2 t, s1 topic, s2 entity, s3 json),
      * J_SNAPSHOT (i1 seq, i2 t, s3 json), J_INCIDENT (s1 id, s3 json,
-     * i2 t, s2 actor, s4 action, s5 detail), J_PRUNE (i2 cutoff) */
+     * i2 t, s2 actor, s4 action, s5 detail), J_PRUNE (i2 cutoff; i1 out:
+     * more rows to fold) */
     int64_t i1, i2;
     char *s1, *s2, *s3, *s4, *s5;
 };

@@ -49,7 +49,7 @@ typedef struct live_config {
     int64_t (*clock)(void *ctx);  /* NULL: the wall clock (epoch ms) */
     void *clock_ctx;
     int64_t snapshot_every_ms;    /* 0: 5 minutes */
-    int64_t retention_ms;         /* 0: LIVE_RETENTION_MS (7 days) */
+    int64_t retention_ms;         /* raw rows; 0: LIVE_RETENTION_MS (7 days) */
     int64_t recompute_window_ms;  /* 0: LIVE_RECOMPUTE_WINDOW_MS (2 h) */
     int64_t vitals_every_ms;      /* 0: LIVE_VITALS_EVERY_MS; < 0: every batch */
     int period_s[LIVE_NKINDS];    /* reporting period per kind (0: default;
@@ -70,6 +70,8 @@ typedef struct live_engine {
     double *vitals_at;            /* when they went out (ct_now() seconds) */
     json_t *buildings;            /* building id -> live state */
     int64_t started, last_snapshot, last_prune;
+    int64_t prune_cutoff;         /* of the prune under way */
+    int prune_more;               /* it has slices left (one per tick) */
     uint64_t n_accepted, n_duplicate, n_rejected;
     int hist_sub;
 } live_engine;

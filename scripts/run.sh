@@ -54,6 +54,11 @@ args=(serve --store "$VAR/city.sqlite" --port "$PORT" --listen "$LISTEN"
 [ -n "$WS_PORT" ] && args+=(--ws-port "$WS_PORT")
 if "$BIN" serve --help 2>&1 | grep -q -- '--simulate'; then
   args+=(--live "$VAR/live.sqlite" --auth-db "$VAR/auth.sqlite" --simulate --init-tokens)
+  # The x60 simulator writes ~3 GB of raw readings an hour: keep them 30
+  # minutes (older ones as 5-minute means), so a wall left on does not
+  # fill the disk. A real feed keeps the default week.
+  "$BIN" serve --help 2>&1 | grep -q -- '--history-raw-min' &&
+    args+=(--history-raw-min "${HISTORY_RAW_MIN:-30}")
   echo "run: API tokens (feeder, operator, admin) are in $VAR/tokens.txt"
 fi
 echo "run: serving on http://$LISTEN:$PORT/ (Ctrl-C stops)"

@@ -27,6 +27,7 @@ static struct {
     double accel;
     int off, simulate, init_tokens, explicit_live, sync_normal;
     long long group_ms;     /* -1: the default */
+    long long raw_min;      /* 0: the default (7 days) */
     /* state */
     char live_buf[1024], auth_buf[1024];
     live_engine *e;
@@ -69,6 +70,10 @@ void serve_live_usage(FILE *f)
         "  --history-group-ms MS  how long a commit of readings waits for\n"
         "                  readings of other feeds to share its disk sync\n"
         "                  (default %d; 0: never waits)\n"
+        "  --history-raw-min M  keep raw readings M minutes (default 10080, 7\n"
+        "                  days; 10 to 5256000), older ones as 5-minute means:\n"
+        "                  the history's size (make run: 30, its x60 simulator\n"
+        "                  writes ~3 GB of readings an hour)\n"
         "  --require-token (above) also makes the live reads need a token\n\n",
         DEFAULT_THRESHOLDS, DEFAULT_SCENARIO, LIVE_HIST_GROUP_MS);
 }
@@ -97,6 +102,15 @@ int serve_live_option(int ch, const char *arg)
         if (!*arg || *end || L.group_ms < 0 || L.group_ms > 1000) {
             fprintf(stderr, "citytwin serve: --history-group-ms '%s' is not a "
                     "whole number of ms from 0 to 1000\n", arg);
+            return -1;
+        }
+        return 1;
+    case SERVE_LIVE_OPT_HIST_RAW:
+        L.raw_min = strtoll(arg, &end, 10);
+        if (!*arg || *end || L.raw_min < 10 || L.raw_min > 5256000) {
+            fprintf(stderr, "citytwin serve: --history-raw-min '%s' is not a "
+                    "whole number of minutes from 10 to 5256000 (10 years)\n",
+                    arg);
             return -1;
         }
         return 1;
@@ -261,7 +275,8 @@ static int open_engine(const http_conf *c)
     live_config cfg = {.store_path = c->store, .history_path = hist,
                        .thresholds_path = thr, .sync_normal = L.sync_normal,
                        /* the config's 0 is the default, <0 none */
-                       .group_ms = L.group_ms < 0 ? 0 : L.group_ms ? L.group_ms : -1};
+                       .group_ms = L.group_ms < 0 ? 0 : L.group_ms ? L.group_ms : -1,
+                       .retention_ms = L.raw_min * 60000};
     ct_err err;
     ct_err_clear(&err);
     if (L.simulate) {

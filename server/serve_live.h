@@ -21,7 +21,7 @@ enum {
     SERVE_LIVE_OPT_THRESHOLDS, SERVE_LIVE_OPT_SIMULATE,
     SERVE_LIVE_OPT_SCENARIO, SERVE_LIVE_OPT_SEED, SERVE_LIVE_OPT_ACCEL,
     SERVE_LIVE_OPT_AUTH_DB, SERVE_LIVE_OPT_INIT_TOKENS, SERVE_LIVE_OPT_HIST_SYNC,
-    SERVE_LIVE_OPT_HIST_GROUP
+    SERVE_LIVE_OPT_HIST_GROUP, SERVE_LIVE_OPT_HIST_RAW
 };
 
 /* The entries to put in serve's struct option table. */
@@ -36,7 +36,8 @@ enum {
     {"auth-db", required_argument, NULL, SERVE_LIVE_OPT_AUTH_DB}, \
     {"init-tokens", no_argument, NULL, SERVE_LIVE_OPT_INIT_TOKENS}, \
     {"history-sync", required_argument, NULL, SERVE_LIVE_OPT_HIST_SYNC}, \
-    {"history-group-ms", required_argument, NULL, SERVE_LIVE_OPT_HIST_GROUP},
+    {"history-group-ms", required_argument, NULL, SERVE_LIVE_OPT_HIST_GROUP}, \
+    {"history-raw-min", required_argument, NULL, SERVE_LIVE_OPT_HIST_RAW},
 
 /* The options' help lines. */
 void serve_live_usage(FILE *f);

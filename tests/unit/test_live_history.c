@@ -207,6 +207,78 @@ static void test_prune_downsamples_and_series_averages(void)
     live_close(e);
 }
 
+/* 120,000 raw rows (r1 and r2 in turn, one every 50 ms from T0-3h, v0
+ * = i % 100) and 10 recent ones, written by a connection of the test's. */
+static int put_old_rows(void)
+{
+    sqlite3 *db;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k"
+             " WHERE i < 119999) INSERT INTO obs(t, entity, v0)"
+             " SELECT %lld + i * 50, 'r' || (1 + i %% 2), i %% 100 FROM k;"
+             "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k"
+             " WHERE i < 9) INSERT INTO obs(t, entity, v0)"
+             " SELECT %lld + i * 1000, 'r1', 1 FROM k;",
+             (long long)(FX_T0 - 3 * 3600000LL), (long long)(FX_T0 - 600000));
+    int rc = sqlite3_open(HIST, &db) == SQLITE_OK &&
+             sqlite3_busy_timeout(db, 10000) == SQLITE_OK &&
+             sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(db);
+    return rc ? 0 : -1;
+}
+
+/* A prune folds a slice (50,000 rows and those sharing the last one's
+ * time) per commit, so a large backlog never holds the writer long; the
+ * slices add up to every row, once. */
+static void test_prune_goes_in_slices(void)
+{
+    fx_now = FX_T0;
+    live_engine *e = fx_engine(STORE, HIST, 0);
+    UT_CHECK(e);
+    UT_EQ_INT(put_old_rows(), 0);
+    ct_err err;
+    int more = 0;
+    int64_t cutoff = FX_T0 - 1800000;
+    UT_EQ_INT(live_hist_prune_step(e->hist, cutoff, &more, &err), CT_OK);
+    UT_EQ_INT(more, 1);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 120010 - 50001);
+    UT_EQ_INT(fx_count(HIST, "SELECT sum(n0) FROM obs_ds"), 50001);
+    UT_EQ_INT(live_hist_prune(e->hist, cutoff, &err), CT_OK);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 10);   /* recent */
+    UT_EQ_INT(fx_count(HIST, "SELECT sum(n0) FROM obs_ds"), 120000);
+    UT_EQ_INT(fx_count(HIST, "SELECT sum(s0) FROM obs_ds"), 1200 * 4950);
+    /* a bucket cut by a slice's edge holds one row per entity and bucket */
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs_ds"),
+              fx_count(HIST, "SELECT count(DISTINCT entity || '/' || t) FROM obs_ds"));
+    UT_EQ_INT(live_hist_prune_step(e->hist, cutoff, &more, &err), CT_OK);
+    UT_EQ_INT(more, 0);
+    live_close(e);
+}
+
+/* The housekeeping tick folds one slice per tick once a prune is due
+ * (every quarter of a retention shorter than an hour). */
+static void test_tick_prunes_a_slice_at_a_time(void)
+{
+    fx_now = FX_T0;
+    live_engine *e = fx_engine(STORE, HIST, 0);
+    UT_CHECK(e);
+    UT_EQ_INT(put_old_rows(), 0);
+    e->cfg.retention_ms = 1800000;
+    e->last_prune = FX_T0 - 450000;   /* a quarter of the retention ago */
+    live_tick(e);
+    UT_EQ_INT(e->prune_more, 1);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 120010 - 50001);
+    live_tick(e);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 120010 - 100002);
+    live_tick(e);
+    UT_EQ_INT(e->prune_more, 0);
+    UT_EQ_INT(fx_count(HIST, "SELECT count(*) FROM obs"), 10);
+    live_tick(e);   /* not due again until a quarter of the retention */
+    UT_EQ_INT(fx_count(HIST, "SELECT sum(n0) FROM obs_ds"), 120000);
+    live_close(e);
+}
+
 /* Road speeds at a past time (the rescue map's review of a past
  * incident): from the raw rows, and past the raw retention from the
  * 5-minute means, which hold until their bucket's end. */
@@ -549,6 +621,8 @@ int main(void)
     UT_RUN(test_concurrent_ingest_loses_nothing);
     UT_RUN(test_prune_downsamples_and_series_averages);
     UT_RUN(test_speeds_at_past_retention);
+    UT_RUN(test_prune_goes_in_slices);
+    UT_RUN(test_tick_prunes_a_slice_at_a_time);
     UT_RUN(test_indicator_series_and_state_at);
     UT_RUN(test_changes_ride_with_their_ingest);
     UT_RUN(test_vitals_rate_limited_until_read);
