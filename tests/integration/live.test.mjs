@@ -311,7 +311,7 @@ test("--history-sync normal: kill -9 loses nothing acknowledged; a bad value is 
 // the last): their readings share commits. One feed alone waits only
 // while its windows go unjoined (readings 1 and 3 of 5). A bad value is
 // named.
-test("--history-group-ms: concurrent feeds share commits, a lone feed rarely waits", async () => {
+test("--history-group-ms: concurrent feeds share commits, a lone feed rarely waits; bad values of it and --history-raw-min are named", async () => {
   const s = startServer(["--store", STORE, "--auth-db", AUTH, "--live",
     path.join(TMP, "group.sqlite"), "--history-group-ms", "50"]);
   const b = await s.ready;
@@ -345,6 +345,12 @@ test("--history-group-ms: concurrent feeds share commits, a lone feed rarely wai
     { encoding: "utf8", timeout: 20000 });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--history-group-ms 'soon' is not a whole number of ms from 0 to 1000/);
+  for (const v of ["5", "1e3", "99999999"]) {
+    const r = spawnSync(BIN, ["serve", "--history-raw-min", v, "--port", "0"],
+      { encoding: "utf8", timeout: 20000 });
+    assert.equal(r.status, 2, v);
+    assert.match(r.stderr, new RegExp(`--history-raw-min '${v}' is not a whole number of minutes from 10`));
+  }
 });
 
 test("--simulate feeds the engine through the ingest path", async () => {
