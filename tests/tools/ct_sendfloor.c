@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -170,6 +171,13 @@ int main(int argc, char **argv)
   memset(msg, 'x', (size_t)bytes);
   for (int i = 0; i < n; i++) {
     int one = 1;
+    struct pollfd pl = {.fd = ls, .events = POLLIN};
+    if (poll(&pl, 1, 10000) != 1) { /* a reader that died must not hang us */
+      fprintf(stderr, "ct_sendfloor: the reader connected %d of %d\n", i, n);
+      kill(child, SIGTERM);
+      waitpid(child, NULL, 0);
+      return 1;
+    }
     fds[i] = accept(ls, NULL, NULL);
     if (fds[i] < 0) die("accept");
     /* as lws sets on its connections: no Nagle delay on small frames */
