@@ -15,7 +15,10 @@ LISTEN=${LISTEN:-127.0.0.1}
 SEED=${SEED:-20251127}
 mkdir -p "$VAR"
 
-has_cmd() { "$BIN" --help | grep -qE "^  $1 "; }
+# Help texts read whole first: with pipefail, `grep -q` quitting at its
+# match can end the writer with SIGPIPE and fail the test it answered.
+main_help=$("$BIN" --help 2>&1 || true)
+has_cmd() { grep -qE "^  $1 " <<<"$main_help"; }
 inputs_sum() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 stamp_ok() { [ -f "$VAR/$1.stamp" ] && [ "$(cat "$VAR/$1.stamp")" = "$2" ]; }
 
@@ -52,12 +55,13 @@ fi
 args=(serve --store "$VAR/city.sqlite" --port "$PORT" --listen "$LISTEN"
       --web web --tiles "$VAR/tiles" --basemap "$VAR/basemap")
 [ -n "$WS_PORT" ] && args+=(--ws-port "$WS_PORT")
-if "$BIN" serve --help 2>&1 | grep -q -- '--simulate'; then
+serve_help=$("$BIN" serve --help 2>&1 || true)
+if grep -q -- '--simulate' <<<"$serve_help"; then
   args+=(--live "$VAR/live.sqlite" --auth-db "$VAR/auth.sqlite" --simulate --init-tokens)
   # The x60 simulator writes ~3 GB of raw readings an hour: keep them 30
   # minutes (older ones as 5-minute means), so a wall left on does not
   # fill the disk. A real feed keeps the default week.
-  "$BIN" serve --help 2>&1 | grep -q -- '--history-raw-min' &&
+  grep -q -- '--history-raw-min' <<<"$serve_help" &&
     args+=(--history-raw-min "${HISTORY_RAW_MIN:-30}")
   echo "run: API tokens (feeder, operator, admin) are in $VAR/tokens.txt"
 fi
