@@ -306,15 +306,12 @@ void live_tick(live_engine *e)
     if (every > LIVE_PRUNE_EVERY_MS)
         every = LIVE_PRUNE_EVERY_MS;
     int prune = e->prune_more || now - e->last_prune >= every;
-    if (prune && !e->prune_more) {
+    if (prune && !e->prune_more)
         e->last_prune = now;
-        e->prune_cutoff = now - e->cfg.retention_ms;
-    }
-    int64_t cutoff = e->prune_cutoff;
     pthread_mutex_unlock(&e->mu);
-    if (prune) {
+    if (prune) {   /* each slice cuts at its own tick's edge */
         int more = 0;
-        live_hist_prune_step(e->hist, cutoff, &more, NULL);
+        live_hist_prune_step(e->hist, now - e->cfg.retention_ms, &more, NULL);
         pthread_mutex_lock(&e->mu);
         e->prune_more = more;
         pthread_mutex_unlock(&e->mu);

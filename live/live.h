@@ -70,8 +70,7 @@ typedef struct live_engine {
     double *vitals_at;            /* when they went out (ct_now() seconds) */
     json_t *buildings;            /* building id -> live state */
     int64_t started, last_snapshot, last_prune;
-    int64_t prune_cutoff;         /* of the prune under way */
-    int prune_more;               /* it has slices left (one per tick) */
+    int prune_more;               /* a prune has slices left (one a tick) */
     uint64_t n_accepted, n_duplicate, n_rejected;
     int hist_sub;
 } live_engine;

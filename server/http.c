@@ -366,26 +366,16 @@ typedef struct stop_waker {
     int done;
 } stop_waker;
 
-static void poke_port(const char *host, int port)
-{
-    char svc[16];
-    snprintf(svc, sizeof svc, "%d", port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    if (getaddrinfo(host, svc, &hints, &ai) != 0)
-        return;
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (fd >= 0) {
-        (void)connect(fd, ai->ai_addr, ai->ai_addrlen);   /* in flight is enough */
-        close(fd);
-    }
-    freeaddrinfo(ai);
-}
-
 static void *wake_accept(void *arg)
 {
     stop_waker *w = arg;
+    char svc[16];
+    snprintf(svc, sizeof svc, "%d", w->s->port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    if (getaddrinfo(w->s->conf.listen, svc, &hints, &ai) != 0)
+        return NULL;   /* a name, not an address: mg_stop() takes up to 2 s */
     pthread_mutex_lock(&w->mu);
     for (int i = 0; i < 100 && !w->done; i++) {
         struct timespec ts;
@@ -396,10 +386,15 @@ static void *wake_accept(void *arg)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&w->cv, &w->mu, &ts);
-        if (!w->done)
-            poke_port(w->s->conf.listen, w->s->port);
+        int fd = w->done ? -1
+                         : socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (fd >= 0) {   /* a connect in flight is enough */
+            (void)connect(fd, ai->ai_addr, ai->ai_addrlen);
+            close(fd);
+        }
     }
     pthread_mutex_unlock(&w->mu);
+    freeaddrinfo(ai);
     return NULL;
 }
 

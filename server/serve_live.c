@@ -78,6 +78,22 @@ void serve_live_usage(FILE *f)
         DEFAULT_THRESHOLDS, DEFAULT_SCENARIO, LIVE_HIST_GROUP_MS);
 }
 
+/* A whole number of unit in [min, max] into *out: 1, or -1 with a message
+ * naming the option, the value and the range. */
+static int whole(const char *opt, const char *arg, long long min,
+                 long long max, const char *unit, long long *out)
+{
+    char *end = NULL;
+    long long v = strtoll(arg, &end, 10);
+    if (!*arg || *end || v < min || v > max) {
+        fprintf(stderr, "citytwin serve: %s '%s' is not a whole number of %s "
+                "from %lld to %lld\n", opt, arg, unit, min, max);
+        return -1;
+    }
+    *out = v;
+    return 1;
+}
+
 int serve_live_option(int ch, const char *arg)
 {
     char *end = NULL;
@@ -98,22 +114,10 @@ int serve_live_option(int ch, const char *arg)
         L.sync_normal = !strcmp(arg, "normal");
         return 1;
     case SERVE_LIVE_OPT_HIST_GROUP:
-        L.group_ms = strtoll(arg, &end, 10);
-        if (!*arg || *end || L.group_ms < 0 || L.group_ms > 1000) {
-            fprintf(stderr, "citytwin serve: --history-group-ms '%s' is not a "
-                    "whole number of ms from 0 to 1000\n", arg);
-            return -1;
-        }
-        return 1;
-    case SERVE_LIVE_OPT_HIST_RAW:
-        L.raw_min = strtoll(arg, &end, 10);
-        if (!*arg || *end || L.raw_min < 10 || L.raw_min > 5256000) {
-            fprintf(stderr, "citytwin serve: --history-raw-min '%s' is not a "
-                    "whole number of minutes from 10 to 5256000 (10 years)\n",
-                    arg);
-            return -1;
-        }
-        return 1;
+        return whole("--history-group-ms", arg, 0, 1000, "ms", &L.group_ms);
+    case SERVE_LIVE_OPT_HIST_RAW:   /* up to 10 years */
+        return whole("--history-raw-min", arg, 10, 5256000, "minutes",
+                     &L.raw_min);
     case SERVE_LIVE_OPT_SEED:
         L.seed = strtoll(arg, &end, 10);
         if (!*arg || *end || L.seed < 0) {

@@ -59,12 +59,8 @@ PIN_S="taskset -c 0"; PIN_G="taskset -c 1"
 [ "$(nproc)" -ge 2 ] || { PIN_S=""; PIN_G=""; }
 
 # A small city with road segments (2,388 at scale 0.1) and a feeder token.
-if [ ! -f "$TMP/store.sqlite" ]; then
-  "$BIN" synth --quiet --scale 0.1 --out "$TMP/synth.gpkg" &&
-  "$BIN" import data/luoyang/luoyang_open.gpkg "$TMP/synth.gpkg" \
-    --store "$TMP/store.sqlite" >/dev/null 2>&1 ||
-    { echo "bench_push: synth/import failed"; exit 1; }
-fi
+. tests/bench/small_city.sh
+small_city "$BIN" "$TMP" || exit 1
 sqlite3 "$TMP/store.sqlite" "SELECT id FROM roads ORDER BY fid" >"$TMP/roads.txt"
 rm -f "$TMP/auth.sqlite"
 FEED=$("$BIN" token create --role feeder --name bench --db "$TMP/auth.sqlite" 2>/dev/null)

@@ -16,13 +16,10 @@ REPEAT=${RESTART_BENCH_REPEAT:-2}
 TMP=${BENCH_TMP:-$(mktemp -d /tmp/citytwin-bench.XXXXXX)}/restart
 mkdir -p "$TMP"
 STORE=${VAR:-var}/city.sqlite
-if [ -f "$STORE" ]; then
-  :
-elif STORE=$TMP/store.sqlite; [ ! -f "$STORE" ]; then
-  "$BIN" synth --quiet --scale 0.1 --out "$TMP/synth.gpkg" &&
-  "$BIN" import data/luoyang/luoyang_open.gpkg "$TMP/synth.gpkg" \
-    --store "$STORE" >/dev/null 2>&1 ||
-    { echo "bench_restart: synth/import failed"; exit 1; }
+if [ ! -f "$STORE" ]; then
+  . tests/bench/small_city.sh
+  small_city "$BIN" "$TMP" || exit 1
+  STORE=$TMP/store.sqlite
 fi
 rm -f "$TMP"/live.sqlite*
 PORT=$(( 20000 + RANDOM % 20000 ))
